@@ -1,0 +1,256 @@
+"""The ``newsbot`` command line: run the bot, ask, ingest, list, remove, reindex, stats."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from index.config import Settings
+from index.errors import NewsbotError
+from index.models import GLOBAL_COLLECTION, Answer, IngestReport
+
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="newsbot",
+        description="Answer questions about news articles by quoting them, with citations.",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="where the database and indexes live "
+        "(default: $NEWSBOT_DATA_DIR or a per-user data directory)",
+    )
+    parser.add_argument(
+        "--collection",
+        default=GLOBAL_COLLECTION,
+        help="collection to use (default: %(default)s; Discord servers use 'guild:<id>')",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ask = commands.add_parser("ask", help="answer a question (or one per line from stdin)")
+    ask.add_argument("question", nargs="?", help="the question; omit to read questions from stdin")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("-n", "--limit", type=int, default=5, help="at most this many quotes")
+
+    ingest = commands.add_parser("ingest", help="add articles from files, folders or URLs")
+    ingest.add_argument("paths", nargs="+", help=".txt .md .html .json .jsonl files, folders, URLs")
+
+    articles = commands.add_parser("articles", help="list the articles")
+    articles.add_argument("--json", action="store_true", help="print JSON lines")
+    articles.add_argument("--limit", type=int, default=100)
+
+    remove = commands.add_parser("remove", help="remove an article by id")
+    remove.add_argument("article_id")
+
+    commands.add_parser("reindex", help="re-chunk and re-embed every article")
+    stats = commands.add_parser("stats", help="counts and sizes")
+    stats.add_argument("--json", action="store_true")
+    commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    if args.command == "run":
+        from bot.client import run_bot
+
+        return run_bot(data_dir=args.data_dir)
+    handler = _HANDLERS[args.command]
+    try:
+        return asyncio.run(_with_library(args, handler))
+    except NewsbotError as error:
+        print(f"newsbot: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _with_library(
+    args: argparse.Namespace, handler: Callable[..., Coroutine[Any, Any, int]]
+) -> int:
+    from index.library import Library
+
+    settings = Settings.from_env(args.data_dir)
+    library = await Library.open(settings)
+    try:
+        return await handler(library, args)
+    finally:
+        await library.close()
+
+
+async def _ask(library: Any, args: argparse.Namespace) -> int:
+    if args.question is not None:
+        questions: Any = [args.question]
+    else:
+        questions = (line for line in sys.stdin if line.strip())
+    for question in questions:
+        answer = await library.ask(question, collections=[args.collection], limit=args.limit)
+        if args.json:
+            print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+        else:
+            print(format_answer(answer), flush=True)
+    return EXIT_OK
+
+
+def format_answer(answer: Answer) -> str:
+    """An answer for a terminal: numbered quotes with their citations."""
+    lines = [f"Q: {answer.question}"]
+    if not answer.answered:
+        lines.append(answer.message or "Nothing found.")
+        return "\n".join(lines) + "\n"
+    for number, quote in enumerate(answer.quotes, start=1):
+        said = f" — {quote.speaker}" if quote.speaker else ""
+        body = textwrap.fill(
+            f"“{quote.text}”{said}",
+            width=100,
+            initial_indent=f"[{number}] ",
+            subsequent_indent="    ",
+        )
+        cite = ", ".join(
+            part
+            for part in (
+                quote.source,
+                f"“{quote.title}”",
+                quote.published,
+                f"paragraph {quote.paragraph}",
+                quote.url,
+            )
+            if part
+        )
+        lines += [body, f"    {cite}"]
+        for other in quote.also_in:
+            lines.append(f"    also in: {other.source or ''} “{other.title}”".replace("  ", " "))
+    return "\n".join(lines) + "\n"
+
+
+async def _ingest(library: Any, args: argparse.Namespace) -> int:
+    progress = _progress_bar("ingest")
+    report = IngestReport()
+    files = [Path(p) for p in args.paths if not p.startswith(("http://", "https://"))]
+    urls = [p for p in args.paths if p.startswith(("http://", "https://"))]
+    missing = [p for p in files if not p.exists()]
+    for path in missing:
+        print(f"{path}: no such file or folder", file=sys.stderr)
+    files = [p for p in files if p.exists()]
+    if files:
+        report.merge(
+            await library.ingest_paths(
+                files, collection=args.collection, added_by="cli", progress=progress
+            )
+        )
+    for url in urls:
+        try:
+            report.merge(await library.ingest_url(url, collection=args.collection, added_by="cli"))
+        except NewsbotError as error:
+            print(f"{error}", file=sys.stderr)
+            missing.append(Path(url))
+    for item in report.ingested:
+        print(f"{item.status:9} {item.article_id}  {item.title}  ({item.passages} passages)")
+    for failure in report.failures:
+        print(f"refused   {failure.origin}: {failure.reason}", file=sys.stderr)
+    if report.failures or missing:
+        return EXIT_PARTIAL if report.ingested else EXIT_ERROR
+    return EXIT_OK
+
+
+async def _articles(library: Any, args: argparse.Namespace) -> int:
+    for article in await library.list_articles(collections=[args.collection], limit=args.limit):
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "id": article.id,
+                        "title": article.title,
+                        "source": article.source,
+                        "published": article.published,
+                        "url": article.url,
+                        "passages": article.passage_count,
+                        "added_by": article.added_by,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        else:
+            meta = ", ".join(p for p in (article.source, article.published) if p)
+            print(f"{article.id}  {article.title}" + (f"  ({meta})" if meta else ""))
+    return EXIT_OK
+
+
+async def _remove(library: Any, args: argparse.Namespace) -> int:
+    article = await library.remove_article(args.article_id, collection=args.collection)
+    print(f"removed {article.id}  {article.title}")
+    return EXIT_OK
+
+
+async def _reindex(library: Any, args: argparse.Namespace) -> int:
+    report = await library.reindex(progress=_progress_bar("reindex"))
+    print(
+        f"reindexed {report.articles} articles, {report.passages} passages "
+        f"in {report.seconds:.1f} s"
+    )
+    return EXIT_OK
+
+
+async def _stats(library: Any, args: argparse.Namespace) -> int:
+    stats = await library.stats()
+    if args.json:
+        print(json.dumps(stats.to_json()))
+        return EXIT_OK
+    print(f"articles:  {stats.articles}")
+    print(f"passages:  {stats.passages}")
+    print(f"vectors:   {stats.vectors}")
+    print(f"model:     {stats.model} ({stats.dimension} dimensions)")
+    print(f"database:  {stats.database_bytes / 1e6:.1f} MB")
+    for collection, count in sorted(stats.collections.items()):
+        print(f"  {collection}: {count} articles")
+    return EXIT_OK
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None] | None:
+    """A tqdm bar on a terminal; nothing when output is piped."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, desc=label, unit="article", file=sys.stderr)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+_HANDLERS: dict[str, Callable[..., Coroutine[Any, Any, int]]] = {
+    "ask": _ask,
+    "ingest": _ingest,
+    "articles": _articles,
+    "remove": _remove,
+    "reindex": _reindex,
+    "stats": _stats,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,244 @@
+"""Questions -> answers: verbatim quotes with citations, speakers, or an honest "not found".
+
+Two paths share one output form:
+
+* **speaker questions** ("What did Marks say about the summit?"): the attributions found
+  at ingest for that person are the candidates; articles are ranked by how well their
+  title and statements match the rest of the question;
+* **everything else**: hybrid retrieval over passages (see :mod:`index.search`).
+
+Quotes are always ``article.text[start:end]`` for whole sentences, so they are verbatim by
+construction. An answer is given only when the best passage is close enough to the question
+(a cosine threshold calibrated on the dev data, see the README's Quality section).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.attribution import name_matches, speakers_in_question
+from index.models import Answer, Citation, Quote
+from index.search import Candidate, content_words
+from index.store import StoredAttribution, StoredPassage
+
+ANSWER_THRESHOLD = 0.35
+"""Minimum cosine between question and best passage for a general answer."""
+KEEP_MARGIN = 0.12
+"""General answers keep passages within this cosine of the best one."""
+FOLLOW_UP_THRESHOLD = 0.2
+"""A follow-up names its articles already, so a looser match to them is still an answer."""
+NOT_FOUND = "I couldn't find that in the indexed articles."
+
+
+@dataclass(frozen=True)
+class ScoredStatement:
+    attribution: StoredAttribution
+    passage: StoredPassage
+    score: float
+
+
+def speaker_key(name: str) -> str:
+    """The index key of a name: its last word, lower-cased, without accents or punctuation."""
+    words = re.findall(r"[\w]+", _fold(name))
+    return words[-1] if words else ""
+
+
+def _fold(text: str) -> str:
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def question_speakers(question: str) -> list[str]:
+    """Names of people the question asks about (may be empty)."""
+    return speakers_in_question(question)
+
+
+def topic_words(question: str, names: Sequence[str]) -> list[str]:
+    """Content words of the question that are not part of the names asked about."""
+    name_words = {w for name in names for w in content_words(name)}
+    return [w for w in content_words(question) if w not in name_words]
+
+
+def matching_attributions(
+    attributions: Sequence[StoredAttribution], names: Sequence[str]
+) -> list[StoredAttribution]:
+    return [a for a in attributions if any(name_matches(n, a.speaker) for n in names)]
+
+
+def join_split_quotes(
+    attributions: Sequence[StoredAttribution], text_of: dict[int, str]
+) -> list[StoredAttribution]:
+    """Merge consecutive statements of one speaker in one paragraph into one.
+
+    A quotation interrupted by its attribution ("…," Marks told CNN. "But again, …")
+    reads as one statement and stays together.
+    """
+    merged: list[StoredAttribution] = []
+    for attribution in sorted(attributions, key=lambda a: (a.article_pk, a.start)):
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and previous.article_pk == attribution.article_pk
+            and previous.speaker == attribution.speaker
+            and attribution.start >= previous.end
+            and not text_of[attribution.article_pk][previous.end : attribution.start].strip()
+            and "\n" not in text_of[attribution.article_pk][previous.end : attribution.start]
+        ):
+            kind = "direct" if "direct" in (previous.kind, attribution.kind) else previous.kind
+            merged[-1] = StoredAttribution(
+                previous.article_pk, previous.start, attribution.end, previous.speaker, kind
+            )
+        else:
+            merged.append(attribution)
+    return merged
+
+
+def rank_statements(
+    statements: Sequence[ScoredStatement],
+    titles: dict[int, str],
+    topic: Sequence[str],
+) -> list[ScoredStatement]:
+    """Order a person's statements: best-matching article first, then by relevance/position."""
+    by_article: dict[int, list[ScoredStatement]] = {}
+    for statement in statements:
+        by_article.setdefault(statement.attribution.article_pk, []).append(statement)
+    topic_stems = {_stem(w) for w in topic}
+
+    def article_score(article_pk: int) -> float:
+        title_stems = {_stem(w) for w in content_words(titles.get(article_pk, ""))}
+        overlap = len(topic_stems & title_stems) / len(topic_stems) if topic_stems else 0.0
+        best = max(s.score for s in by_article[article_pk])
+        return overlap + best + 0.01 * len(by_article[article_pk])
+
+    ordered: list[ScoredStatement] = []
+    for article_pk in sorted(by_article, key=article_score, reverse=True):
+        group = by_article[article_pk]
+        if topic_stems:
+            group = sorted(group, key=lambda s: -s.score)
+        else:  # the person's own words first, then what they were reported to say
+            group = sorted(
+                group, key=lambda s: (s.attribution.kind != "direct", s.attribution.start)
+            )
+        ordered.extend(group)
+    return ordered
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+def overlapping_passage(
+    passages: Sequence[StoredPassage], start: int, end: int
+) -> StoredPassage | None:
+    """The passage sharing the most characters with ``[start, end)``."""
+    best, best_overlap = None, 0
+    for passage in passages:
+        overlap = min(end, passage.end) - max(start, passage.start)
+        if overlap > best_overlap:
+            best, best_overlap = passage, overlap
+    return best
+
+
+def speaker_for_passage(
+    passage: StoredPassage, attributions: Sequence[StoredAttribution]
+) -> str | None:
+    """The one speaker of the statements inside ``passage``, if there is exactly one."""
+    speakers = {
+        a.speaker
+        for a in attributions
+        if a.article_pk == passage.article_pk and a.start < passage.end and passage.start < a.end
+    }
+    return speakers.pop() if len(speakers) == 1 else None
+
+
+def select_general(
+    candidates: Sequence[Candidate], limit: int, threshold: float = ANSWER_THRESHOLD
+) -> list[Candidate]:
+    """The candidates worth quoting, best first; empty when nothing is relevant enough."""
+    if not candidates:
+        return []
+    ranked = sorted(candidates, key=lambda c: -(c.dense + _keyword_bonus(c)))
+    best = ranked[0].dense + _keyword_bonus(ranked[0])
+    if max(c.dense for c in candidates) < threshold:
+        return []
+    floor = max(threshold, best - KEEP_MARGIN)
+    chosen = [c for c in ranked if c.dense + _keyword_bonus(c) >= floor]
+    return chosen[:limit]
+
+
+def _keyword_bonus(candidate: Candidate) -> float:
+    if candidate.keyword_rank is None:
+        return 0.0
+    return 0.08 / (1 + candidate.keyword_rank / 3)
+
+
+def make_quote(
+    passage: StoredPassage,
+    article_text: str,
+    start: int,
+    end: int,
+    speaker: str | None,
+    score: float,
+) -> Quote:
+    return Quote(
+        article_id=passage.article_id,
+        collection=passage.collection,
+        title=passage.title,
+        source=passage.source,
+        url=passage.url,
+        published=passage.published,
+        paragraph=passage.paragraph,
+        start=start,
+        end=end,
+        text=article_text[start:end],
+        speaker=speaker,
+        score=score,
+    )
+
+
+def merge_duplicates(quotes: Sequence[Quote]) -> list[Quote]:
+    """Show near-identical text (syndicated copies) once, citing every article that has it."""
+    kept: list[Quote] = []
+    keys: dict[str, int] = {}
+    for quote in quotes:
+        key = " ".join(re.findall(r"\w+", quote.text.lower()))
+        if key in keys:
+            first = kept[keys[key]]
+            if first.article_id == quote.article_id and first.collection == quote.collection:
+                continue
+            citation = Citation(
+                quote.article_id,
+                quote.title,
+                quote.source,
+                quote.url,
+                quote.published,
+                quote.paragraph,
+            )
+            kept[keys[key]] = _with_citation(first, citation)
+            continue
+        keys[key] = len(kept)
+        kept.append(quote)
+    return kept
+
+
+def _with_citation(quote: Quote, citation: Citation) -> Quote:
+    from dataclasses import replace
+
+    return replace(quote, also_in=(*quote.also_in, citation))
+
+
+def not_found(question: str, closest_title: str | None) -> Answer:
+    message = NOT_FOUND
+    if closest_title:
+        message += f" The closest article is “{closest_title}”, but it does not answer this."
+    return Answer(question=question, answered=False, quotes=(), message=message)
+
+
+def cosine(query: np.ndarray, vector: np.ndarray) -> float:
+    return float(np.dot(query.reshape(-1), vector.reshape(-1)))

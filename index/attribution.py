@@ -1,0 +1,693 @@
+"""Rule-based "who said what" for news articles (stdlib ``re`` only, no models).
+
+:func:`find_attributions` walks an article paragraph by paragraph. Sentences (from
+:mod:`index.sentences`) that are joined by a quotation spanning them form one *group*;
+each group is searched, outside its quoted words, for a speech cue:
+
+* a cue verb with its subject before it (``Smith said``, ``"...," he said``,
+  ``Marks, who ..., said``, ``... and said``),
+* an inverted cue (``"...," said Smith``, ``..., says the White House``),
+* ``according to X``.
+
+Speakers are cleaned of titles (``Retired Maj. Gen.``), resolved to the fullest form of
+the name found anywhere in the article (``Hertling`` -> ``Mark Hertling``), and
+pronouns (``he``, ``she``) go to the most recent named person. A group that is only a
+quotation, following a group attributed to someone, continues that speaker's statement.
+Quotations with no cue at all are left unattributed rather than guessed.
+
+:func:`name_matches` and :func:`speakers_in_question` connect names typed in a question
+("what did marks say") to the speakers found here, on whole name tokens only.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from index.sentences import paragraphs, split_sentences
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """A statement (whole sentences of one paragraph) and who made it."""
+
+    start: int
+    end: int
+    speaker: str
+    kind: str  # "direct", "reported" or "according_to"
+
+
+# --------------------------------------------------------------------------- lexicon
+
+_CUE_WORDS = """
+say says said saying tell tells told add adds added argue argues argued ask asks asked
+explain explains explained note notes noted write writes wrote warn warns warned
+state states stated claim claims claimed insist insists insisted continue continues
+continued declare declares declared reply replies replied tweet tweets tweeted
+acknowledge acknowledges acknowledged admit admits admitted announce announces announced
+assert asserts asserted contend contends contended counter counters countered
+emphasize emphasizes emphasized emphasise emphasises emphasised stress stresses stressed
+predict predicts predicted recall recalls recalled remark remarks remarked
+respond responds responded testify testifies testified urge urges urged
+observe observes observed complain complains complained concede concedes conceded
+maintain maintains maintained suggest suggests suggested believe believes believed
+think thinks thought agree agrees agreed vow vows vowed pledge pledges pledged
+promise promises promised caution cautions cautioned charge charges charged
+allege alleges alleged deny denies denied confirm confirms confirmed
+reveal reveals revealed joke jokes joked quip quips quipped muse muses mused
+boast boasts boasted lament laments lamented posit posits posited
+reiterate reiterates reiterated conclude concludes concluded speculate speculates
+speculated wonder wonders wondered worry worries worried predict predicted
+estimate estimates estimated report reports reported describe describes described
+call calls called criticize criticizes criticized criticise criticised praise praises
+praised accuse accuses accused blame blames blamed question questions questioned
+demand demands demanded propose proposes proposed recommend recommends recommended
+advise advises advised assure assures assured shout shouts shouted post posts posted
+hint hints hinted indicate indicates indicated point points pointed
+defend defends defended tout touts touted assert asserts voice voices voiced
+endorse endorses endorsed oppose opposes opposed cite cites cited support supports supported
+denounce denounces denounced mock mocks mocked welcome welcomes welcomed recount recounts
+recounted hope hopes hoped want wants wanted expect expects expected slam slams slammed
+blast blasts blasted attack attacks attacked dismiss dismisses dismissed reject rejects
+rejected hail hails hailed laud lauds lauded condemn condemns condemned decry decries
+decried applaud applauds applauded highlight highlights highlighted characterize
+characterizes characterized label labels labeled dub dubs dubbed discuss discusses
+discussed address addresses addressed express expresses expressed fear fears feared
+retort retorts retorted snap snaps snapped scoff scoffs scoffed object objects objected
+protest protests protested plead pleads pleaded challenge challenges challenged forecast
+forecasts threaten threatens threatened encourage encourages encouraged doubt doubts doubted
+show shows showed find finds found conclude explain read reads put puts remember
+remembers remembered
+"""
+_CUE_VERBS = frozenset(_CUE_WORDS.split())
+_CUE_RE = re.compile(
+    r"\b(?:according\s+to|" + "|".join(sorted(_CUE_VERBS, key=len, reverse=True)) + r")\b"
+)
+
+_AUX_OR_ADVERB = frozenset(
+    """
+    also later then previously recently repeatedly often once has had have would will could
+    might may did does do himself herself themselves itself further again publicly privately
+    simply flatly quickly only just first initially separately similarly earlier
+    subsequently ultimately finally long never not already even openly bluntly frankly
+    reportedly vocally specifically explicitly directly angrily emphatically tersely
+    jokingly confidently sharply too yesterday today tonight always has've can
+    """.split()
+)
+_PASSIVE = frozenset("was were been being is are be am".split())
+# Verbs that only count as speech when followed by the right word ("point out").
+_NEEDS_PARTICLE = {
+    "point": "out", "points": "out", "pointed": "out", "put": "it", "puts": "it",
+}
+
+_TITLES = frozenset(
+    """
+    mr mrs ms miss dr prof professor sir dame lord lady rev reverend fr father sister brother
+    gen general lt lieutenant col colonel maj major capt captain cpl corporal sgt sergeant
+    adm admiral cmdr commander pvt private gov governor sen senator rep representative
+    congressman congresswoman president vice pres secretary minister prime chancellor mayor
+    ambassador judge justice chief chairman chairwoman chair director spokesman spokeswoman
+    spokesperson attorney leader speaker commissioner sheriff councilman councilwoman
+    councilor superintendent officer deputy premier king queen prince princess pope bishop
+    cardinal rabbi imam coach candidate nominee host anchor ceo cfo coo chief-of-staff
+    assemblyman assemblywoman delegate trooper detective inspector agent correspondent
+    editor professor economist analyst founder co-founder executive treasurer
+    sens reps govs lts gens hon honorable st saint
+    """.split()
+)
+_AFFILIATIONS = frozenset(
+    """
+    retired former then late republican republicans democratic democrat democrats gop
+    independent libertarian us u.s american british russian ukrainian chinese french german
+    israeli iranian syrian iraqi mexican canadian australian japanese korean indian
+    presidential acting incoming outgoing interim newly-elected elected
+    """.split()
+)
+_STOP = frozenset(
+    """
+    the a an but and or so yet in on at of for from with by as after before when while if
+    then also still however meanwhile later earlier last this that these those it its his
+    her their our my your we they he she i you both each every some many most other another
+    speaking asked now even only just why what how where who whom whose yes no not today
+    yesterday monday tuesday wednesday thursday friday saturday sunday there here during
+    since until although though because according like unlike despite instead over under
+    more much such all any few several one two three dear sources source officials
+    """.split()
+)
+_ORG_WORDS = frozenset(
+    """
+    house department ministry times post news party committee council agency inc corp co
+    company association university college institute office service administration
+    commission court congress senate police government campaign group foundation center
+    centre network bank fund board union council journal tribune herald press associated
+    reuters bureau organization organisation coalition alliance league club school church
+    pentagon kremlin army navy force forces guard command authority authorities club
+    federation society trust partners capital media television radio magazine
+    street review report poll survey study data research institute watch project
+    states kingdom republic korea america africa arabia europe east west north south
+    """.split()
+)
+_PRONOUNS = frozenset({"he", "she"})
+_PARTICLES = r"(?:de|da|van|von|der|den|du|del|della|di|la|le|bin|ibn|al|el|ben|dos|das)"
+_UP = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĖĘĚĜĞĠĢĤĦĨĪĮİĶĹĻĽŁŃŅŇŌŐŒŔŖŘŚŜŞŠŢŤŪŮŰŲŴŶŸŹŻŽ"
+_QUOTE_OPEN = "“«„"
+_QUOTE_CLOSE = "”»"
+_QUOTE_ANY = '"“”«»„'
+_ABBREVIATED = (
+    r"(?:Mr|Mrs|Ms|Dr|Lt|Gen|Maj|Col|Sen|Sens|Rep|Reps|Gov|Jr|Sr|St|Capt|Sgt|Adm|Prof|Rev"
+    r"|Pres|Cmdr|Atty|Hon|Cpl|Pvt|Supt|Det|Insp|Gens|Ft|Mt)\."
+)
+_NAME_TOKEN = (
+    rf"(?:{_ABBREVIATED}|(?:[{_UP}]\.){{1,3}}|[{_UP}][\w’'\-]*"
+    rf"|(?:al|el|bin|ibn|ben|de|d’|d'|O’|O')-?[{_UP}][\w’'\-]*"
+    rf"|(?:[\"“]|'')[{_UP}][\w’'\-.]*(?:\s[{_UP}][\w’'\-.]*)?(?:[\"”]|''))"
+)
+_RUN = rf"(?<![\w’'\-]){_NAME_TOKEN}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_TOKEN})*"
+_RUN_RE = re.compile(_RUN)
+_RUN_AT_END = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s*$")
+_RUN_OF_PLACE = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s+of\s+{_RUN}\s*$")
+_RUN_AT_START = re.compile(rf"\s*(?:(the|The)\s+)?({_RUN})")
+_NICKNAME = re.compile(
+    rf"[{_UP}][\w’'\-.]*\s+([\"“]|'')[{_UP}][\w’'\-.]*(?:\s[{_UP}][\w’'\-.]*)?([\"”]|'')\s+[{_UP}]"
+)
+_QUOTE_MARK = re.compile(r"''|[\"“”«»„]")
+_CLAUSE_SEPARATOR = re.compile(r"[,;—–()\[\]]|\s-\s")
+_SEPARATOR = re.compile(r"[,;:—–()\[\]\x00]|\s-\s|''|[\"“”«»„]")
+_MASK = "\x00"
+_PARTY_LABEL = re.compile(
+    r"\s?\((?:[RDI]|Rep|Dem|Ind)\.?-[^()\x00]{1,20}\)|,\s[RDI]-[A-Z][A-Za-z.]{1,12}(?=,)"
+)
+_WORD = re.compile(r"[\w’'\-.]+")
+_AFTER_NAME = frozenset(
+    "in at on with to during after before of from for about by via when while who whose "
+    "as last this on, recently earlier later told on".split()
+)
+_NOT_DESCRIPTOR = frozenset(
+    "in at on with to during after before of from for about by via through into over and or "
+    "who which that whose when while where as is was has had".split()
+)
+_PREPOSITIONS = frozenset(
+    "in at on with to during after before of from for about by via through into over".split()
+)
+
+
+# --------------------------------------------------------------------------- names
+
+
+def _norm(token: str) -> str:
+    """Lower-case ``token`` without accents, quotes, apostrophes or a final period."""
+    decomposed = unicodedata.normalize("NFKD", token)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return re.sub(r"[\"“”'’`.]", "", plain.lower())
+
+
+def _name_tokens(name: str) -> list[str]:
+    """Normalised tokens of a name, without titles, ``the`` and generational suffixes."""
+    tokens = [_norm(t) for t in re.split(r"\s+", name.strip()) if t]
+    tokens = [t for t in tokens if t]
+    while tokens and (tokens[0] in _TITLES or tokens[0] == "the"):
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1] in {"jr", "sr", "ii", "iii", "iv"}:
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _is_possessive(token: str) -> bool:
+    return token.endswith(("'s", "’s", "s'", "s’")) and len(token) > 2
+
+
+def _clean_run(run: str, after_the: bool) -> tuple[str, bool] | None:
+    """(name, is_organisation) for a run of capitalised words, or None if it names no one."""
+    tokens = run.split()
+    while tokens and (
+        _norm(tokens[0]) in _STOP or (len(tokens) > 1 and tokens[0].endswith("ing"))
+    ):
+        after_the = after_the or _norm(tokens[0]) == "the"
+        tokens = tokens[1:]
+    if not tokens or _is_possessive(tokens[-1]):
+        return None
+    for index in range(len(tokens) - 2, -1, -1):
+        if _is_possessive(tokens[index]):
+            tokens = tokens[index + 1 :]
+            after_the = False
+            break
+    last_title = max((i for i, t in enumerate(tokens[:-1]) if _norm(t) in _TITLES), default=-1)
+    if last_title >= 0:
+        tokens = tokens[last_title + 1 :]
+        after_the = False
+    normed = [_norm(t) for t in tokens]
+    is_org = after_the or any(t in _ORG_WORDS for t in normed)
+    while not is_org and len(tokens) > 1 and _norm(tokens[0]) in _AFFILIATIONS:
+        tokens = tokens[1:]
+    if not tokens or (len(tokens) == 1 and _norm(tokens[0]) in _TITLES | _STOP):
+        return None
+    name = " ".join(tokens)
+    normed = [_norm(t) for t in tokens]
+    acronym = len(tokens) == 1 and len(name) > 1 and name.replace(".", "").isupper()
+    is_org = is_org or acronym
+    if after_the:
+        name = "the " + name
+    return name, is_org
+
+
+class _Registry:
+    """Person names of one article, by surname, with the positions they occur at."""
+
+    def __init__(self, text: str) -> None:
+        self._by_surname: dict[str, list[tuple[int, str]]] = {}
+        for match in _RUN_RE.finditer(text):
+            before = text[max(0, match.start() - 4) : match.start()]
+            cleaned = _clean_run(match.group(), before.endswith(("the ", "The ")))
+            if cleaned is None or cleaned[1]:
+                continue
+            name = cleaned[0]
+            tokens = _name_tokens(name)
+            if len(tokens) >= 2:
+                self._by_surname.setdefault(tokens[-1], []).append((match.start(), name))
+
+    def resolve(self, name: str, position: int) -> str:
+        """The fullest registered name compatible with ``name`` near ``position``."""
+        tokens = _name_tokens(name)
+        if not tokens:
+            return name
+        entries = [
+            (pos, full)
+            for pos, full in self._by_surname.get(tokens[-1], [])
+            if set(tokens) <= set(_name_tokens(full))
+        ]
+        if not entries:
+            return name
+        before = [e for e in entries if e[0] <= position]
+        anchor = max(before)[1] if before else min(entries)[1]
+        anchor_tokens = set(_name_tokens(anchor))
+        compatible = [full for _, full in entries if anchor_tokens <= set(_name_tokens(full))]
+        return max(compatible, key=lambda full: (len(_name_tokens(full)), len(full)))
+
+
+# --------------------------------------------------------------------------- quotes
+
+
+def _quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Spans of quotations in ``text[start:end]`` (marks included); unclosed ones run to end."""
+    nickname_marks: set[int] = set()
+    for match in _NICKNAME.finditer(text, start, end):
+        nickname_marks.update({match.start(1), match.start(2)})
+    regions: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for mark in _QUOTE_MARK.finditer(text, start, end):
+        if mark.start() in nickname_marks:
+            continue
+        if open_at is None:
+            if mark.group() not in _QUOTE_CLOSE or _looks_opening(text, mark.start(), start):
+                open_at = mark.start()
+        elif mark.group() not in _QUOTE_OPEN or not _looks_opening(text, mark.start(), start):
+            regions.append((open_at, mark.end()))
+            open_at = None
+    if open_at is not None:
+        regions.append((open_at, end))
+    return regions
+
+
+def _looks_opening(text: str, position: int, floor: int) -> bool:
+    return position == floor or text[position - 1].isspace() or text[position - 1] in "([—–-"
+
+
+def _mask(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> str:
+    """``text[start:end]`` with the words inside quotations replaced by mask characters."""
+    chars = list(text[start:end])
+    for q_start, q_end in regions:
+        if q_end <= start or q_start >= end:
+            continue
+        open_len = 2 if text.startswith("''", q_start) else 1
+        inner_start = max(q_start + open_len, start)
+        inner_end = min(q_end, end)
+        if q_end < len(text) + 1 and q_end > q_start + open_len and q_end <= end:
+            inner_end = q_end - (2 if text[q_end - 2 : q_end] == "''" else 1)
+        for i in range(inner_start, inner_end):
+            chars[i - start] = _MASK
+    masked = "".join(chars)
+    return _PARTY_LABEL.sub(lambda m: " " * len(m.group()), masked)
+
+
+def _groups(
+    sentences: list[tuple[int, int]], regions: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Merge consecutive sentences joined by a quotation spanning their boundary."""
+    groups: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if groups and any(q0 < groups[-1][1] and q1 > start for q0, q1 in regions):
+            groups[-1] = (groups[-1][0], end)
+        else:
+            groups.append((start, end))
+    return groups
+
+
+# --------------------------------------------------------------------------- cues
+
+
+@dataclass(frozen=True)
+class _Cue:
+    speaker: str  # raw speaker text: a name, "the X" or a pronoun
+    is_org: bool
+    position: int  # absolute offset of the cue
+    kind: str
+    priority: int
+
+
+def _strip_aux(pre: str) -> str:
+    """Drop auxiliaries and adverbs between a subject and its verb ("Smith also has")."""
+    while True:
+        match = re.search(r"(\S+)\s*$", pre)
+        if match is None or match.group(1).lower().strip(",") not in _AUX_OR_ADVERB:
+            return pre
+        pre = pre[: match.start()]
+
+
+def _is_appositive(segment: str) -> bool:
+    stripped = segment.strip()
+    if not stripped:
+        return False
+    first = stripped[0]
+    if first.islower() or first.isdigit():
+        return True
+    last_word = stripped.split()[-1]
+    return last_word[0].islower() and _norm(last_word) not in _PRONOUNS
+
+
+def _name_at_end(segment: str) -> tuple[str, bool] | None:
+    pronoun = re.search(r"\b(he|she|He|She)\s*$", segment)
+    if pronoun:
+        return pronoun.group(1).lower(), False
+    match = _RUN_AT_END.search(segment)
+    if match is None:
+        return None
+    of_place = _RUN_OF_PLACE.search(segment)
+    if of_place:
+        person = _clean_run(of_place.group(2), of_place.group(1) is not None)
+        if person and not person[1] and len(person[0].split()) >= 2:
+            return person
+    return _clean_run(match.group(2), match.group(1) is not None)
+
+
+def _subject_before(masked: str, verb_at: int) -> tuple[tuple[str, bool], bool] | None:
+    """(speaker, follows_quote) for the subject of the cue verb at ``verb_at``."""
+    pre = _strip_aux(masked[:verb_at])
+    last_word = re.search(r"(\S+)\s*$", pre)
+    if last_word and last_word.group(1).lower() in _PASSIVE:
+        return None
+    pieces = _SEPARATOR.split(pre)
+    immediate = pieces[-1]
+    if immediate.strip() and not _is_dangling_and(immediate):
+        seps = _SEPARATOR.findall(pre)
+        follows_quote = bool(seps) and (seps[-1] in _QUOTE_ANY or seps[-1] == "''")
+        found = _name_at_end(immediate)
+        if found is None:
+            lead = re.match(rf"\W*(?:(the|The)\s+)?({_RUN})\b.*\band\s*$", immediate)
+            if lead:
+                found = _clean_run(lead.group(2), lead.group(1) is not None)
+        return (found, follows_quote) if found else None
+    found = _subject_behind_appositive(pre)
+    return (found, False) if found else None
+
+
+def _subject_behind_appositive(pre: str) -> tuple[str, bool] | None:
+    """The name in ``Smith, who ..., said`` or ``A spokesman, John Doe, said``."""
+    pieces = _CLAUSE_SEPARATOR.split(pre)
+    index = len(pieces) - 1
+    if pieces[index].strip() and not _is_dangling_and(pieces[index]):
+        return None
+    index -= 1
+    skipped = False
+    while index >= 0 and (
+        _is_appositive(pieces[index])
+        or (_is_short_place(pieces[index]) and index > 0 and _starts_lower(pieces[index - 1]))
+    ):
+        index -= 1
+        skipped = True
+    if index < 0:
+        return None
+    if not skipped and not (index > 0 and _is_appositive(pieces[index - 1])):
+        return None
+    return _name_at_end(_SEPARATOR.split(pieces[index])[-1])
+
+
+def _is_dangling_and(segment: str) -> bool:
+    """A verb phrase ending in "and" ("became a delegate and"): the subject lies before it."""
+    return _starts_lower(segment) and re.search(r"\band\s*$", segment) is not None
+
+
+def _starts_lower(segment: str) -> bool:
+    stripped = segment.strip()
+    return bool(stripped) and stripped[0].islower()
+
+
+def _is_short_place(segment: str) -> bool:
+    words = segment.split()
+    return 0 < len(words) <= 2 and all(w[0].isupper() for w in words)
+
+
+def _noun_phrase_name(phrase: str, allow_prepositions: bool) -> tuple[str, bool] | None:
+    """The name in a noun phrase after an inverted cue or ``according to``."""
+    runs = list(re.finditer(rf"(?:\b(the|The)\s+)?({_RUN})", phrase))
+    if not runs:
+        return None
+    chosen = runs[0]
+    if not allow_prepositions:
+        lead = phrase[: chosen.start()].split()
+        if any(w.lower() in _PREPOSITIONS for w in lead) or len(lead) > 5:
+            return None
+    for later in runs[1:]:
+        between = phrase[chosen.end() : later.start()].split()
+        if len(between) > 3 or any(w.lower() in _NOT_DESCRIPTOR for w in between):
+            break
+        chosen = later
+    remainder = phrase[chosen.end() :].split()
+    if not allow_prepositions and remainder and remainder[0].lower() not in _AFTER_NAME:
+        return None
+    return _clean_run(chosen.group(2), chosen.group(1) is not None)
+
+
+def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tuple[str, bool] | None:
+    rest = masked[verb_end:]
+    pronoun = re.match(r"\s+(he|she)\b", rest)
+    if pronoun and not allow_prepositions:
+        return pronoun.group(1), False
+    parts = re.split(r"[,;:—–()\x00\"“”«»]|''|\.(?=\s*(?:$|[\x00\"“'(]))", rest)
+    phrase = parts[0]
+    found = _noun_phrase_name(phrase, allow_prepositions)
+    if found is None and len(parts) > 1 and not re.search(r"[A-Za-z]", phrase.replace("the", "")):
+        return None
+    if found is None and len(parts) > 1 and re.fullmatch(r"\s*(?:an?|the)\s+[\w\s’'\-]+", phrase):
+        found = _noun_phrase_name(parts[1], False)
+    return found
+
+
+def _cues(masked: str, offset: int) -> list[_Cue]:
+    """Every resolvable speech cue of a masked group, in text order."""
+    cues: list[_Cue] = []
+    for match in _CUE_RE.finditer(masked):
+        word = match.group()
+        if word.startswith("according"):
+            found = _speaker_after(masked, match.end(), allow_prepositions=True)
+            if found:
+                cues.append(_Cue(found[0], found[1], offset + match.start(), "according_to", 1))
+            continue
+        particle = _NEEDS_PARTICLE.get(word)
+        if particle and not masked[match.end() :].lstrip().startswith(particle):
+            continue
+        subject = _subject_before(masked, match.start())
+        if subject is not None:
+            (name, is_org), follows_quote = subject
+            priority = 0 if follows_quote and masked.lstrip()[:1] in _QUOTE_ANY + "'" else 2
+            cues.append(_Cue(name, is_org, offset + match.start(), "reported", priority))
+            continue
+        pre = masked[: match.start()].rstrip()
+        if not pre or pre[-1] in ",;:—–\"”'" or pre.endswith(_MASK):
+            found = _speaker_after(masked, match.end(), allow_prepositions=False)
+            if found:
+                priority = 0 if pre and pre[-1] in "\"”'" else 2
+                cues.append(_Cue(found[0], found[1], offset + match.start(), "reported", priority))
+    return cues
+
+
+# --------------------------------------------------------------------------- attribution
+
+
+@dataclass
+class _State:
+    registry: _Registry
+    last_person: str | None = None
+    chain_speaker: str | None = None  # speaker a following bare quotation continues
+
+
+def _resolve(cue: _Cue, state: _State) -> str | None:
+    if cue.speaker in _PRONOUNS:
+        return state.last_person
+    if cue.is_org:
+        return cue.speaker
+    return state.registry.resolve(cue.speaker, cue.position)
+
+
+def _quoted_words(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> int:
+    words = 0
+    for q0, q1 in regions:
+        if q0 < end and q1 > start:
+            words += len(text[max(q0, start) : min(q1, end)].split())
+    return words
+
+
+def _subject_person(text: str, start: int, end: int, state: _State) -> str | None:
+    """A person named at the very start of a sentence (a pronoun's likely antecedent)."""
+    match = _RUN_AT_START.match(text, start, end)
+    if match is None:
+        return None
+    cleaned = _clean_run(match.group(2), match.group(1) is not None)
+    if cleaned is None or cleaned[1]:
+        return None
+    follower = text[match.end() : match.end() + 2]
+    if not follower.startswith((" ", ",")) or _is_possessive(match.group(2).split()[-1]):
+        return None
+    return state.registry.resolve(cleaned[0], match.start())
+
+
+def _attribute_paragraph(
+    text: str, p_start: int, p_end: int, state: _State, out: list[Attribution]
+) -> None:
+    regions = _quote_regions(text, p_start, p_end)
+    masked_paragraph = _mask(text, p_start, p_end, regions)
+    for g_start, g_end in _groups(split_sentences(text, p_start, p_end), regions):
+        masked = masked_paragraph[g_start - p_start : g_end - p_start]
+        subject = _subject_person(text, g_start, g_end, state)
+        if subject:
+            state.last_person = subject
+        cues = _cues(masked, g_start)
+        speaker = None
+        kind = "reported"
+        if cues:
+            best = min(cues, key=lambda c: (c.priority, c.position))
+            speaker = _resolve(best, state)
+            kind = best.kind
+            if speaker and not best.is_org:
+                state.last_person = speaker
+        elif _is_bare_quote(text, masked, g_start) and state.chain_speaker:
+            speaker = state.chain_speaker
+            kind = "direct"
+        quoted = _quoted_words(text, g_start, g_end, regions)
+        if speaker is None:
+            state.chain_speaker = None
+            continue
+        if kind == "reported" and quoted >= 4:
+            kind = "direct"
+        out.append(Attribution(g_start, g_end, speaker, kind))
+        state.chain_speaker = speaker if quoted >= 1 else None
+
+
+def _is_bare_quote(text: str, masked: str, start: int) -> bool:
+    """True if the group is a quotation with at most a short lead-in ("Now, ...")."""
+    if _MASK not in masked:
+        return False
+    outside = re.sub(r"[\x00\"“”«»'.,?!;:’‘—–-]", " ", masked).split()
+    return len(outside) <= (0 if masked[:1] not in _QUOTE_ANY + "'" and len(outside) > 3 else 3)
+
+
+def find_attributions(text: str) -> list[Attribution]:
+    """Statements in ``text`` with their speakers, in text order (see module docstring)."""
+    state = _State(_Registry(text))
+    found: list[Attribution] = []
+    for p_start, p_end in paragraphs(text):
+        _attribute_paragraph(text, p_start, p_end, state, found)
+    return found
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def name_matches(query: str, speaker: str) -> bool:
+    """Whether a name typed in a question refers to ``speaker``, on whole tokens.
+
+    Matches the surname alone, any in-order subset of the speaker's tokens ending with the
+    surname ("James Marks", "Spider Marks"), the whole name, or the nickname alone.
+    Case, accents, apostrophes, titles and a leading "the" are ignored.
+    """
+    q = _name_tokens(query)
+    s = _name_tokens(speaker)
+    if not q or not s:
+        return False
+    if q == s:
+        return True
+    nicknames = {_norm(n) for n in re.findall(r"[\"“]([^\"”]+)[\"”]", speaker)}
+    if len(q) == 1 and q[0] in nicknames:
+        return True
+    if q[-1] != s[-1]:
+        return False
+    position = 0
+    for token in q:
+        try:
+            position = s.index(token, position) + 1
+        except ValueError:
+            return False
+    return True
+
+
+_QUESTION_VERBS = (
+    r"say|says|said|tell|told|think|thinks|thought|claim|claimed|argue|argued|mean|"
+    r"believe|believed|want|wanted|write|wrote|tweet|tweeted|report|reported|warn|warned|"
+    r"predict|predicted|suggest|suggested|add|added|note|noted|respond|responded|react|"
+    r"reacted|explain|explained|announce|announced|propose|proposed|ask|asked|feel|felt|"
+    r"describe|described|call|called|insist|insisted|admit|admitted|deny|denied|confirm"
+)
+_Q_NAME = r"((?:[\w’'\-.\"“”]+\s+){0,4}?[\w’'\-.\"“”]+)"
+_QUESTION_PATTERNS = [
+    re.compile(
+        rf"\b(?:did|does|do|has|have|had|would|will|is|was)\s+{_Q_NAME}\s+(?:{_QUESTION_VERBS})\b",
+        re.I,
+    ),
+    re.compile(rf"\baccording\s+to\s+{_Q_NAME}\s*(?:[,?.!]|$)", re.I),
+    re.compile(rf"\bwhat\s+{_Q_NAME}\s+(?:{_QUESTION_VERBS})\b", re.I),
+    re.compile(
+        rf"\b{_Q_NAME}[’']s\s+(?:view|views|opinion|position|take|comments?|remarks?|"
+        r"statements?|words|quotes?|response|reaction|argument|claim|stance)\b",
+        re.I,
+    ),
+]
+_NOT_NAMES = frozenset(
+    """
+    the article story report it he she they you i we this that author writer reporter
+    people someone anyone everyone article's experts officials critics anybody somebody
+    a an his her their its what who
+    """.split()
+)
+
+
+def speakers_in_question(question: str) -> list[str]:
+    """Candidate speaker names in a question, titles stripped, in order of appearance."""
+    found: list[tuple[int, str]] = []
+    for pattern in _QUESTION_PATTERNS:
+        for match in pattern.finditer(question):
+            name = _clean_question_name(match.group(1))
+            if name:
+                found.append((match.start(1), name))
+    if not found:
+        for match in _RUN_RE.finditer(question):
+            cleaned = _clean_run(match.group(), False)
+            if cleaned and _norm(cleaned[0]) not in _NOT_NAMES:
+                found.append((match.start(), cleaned[0]))
+    names: list[str] = []
+    for _, name in sorted(found):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _clean_question_name(raw: str) -> str | None:
+    tokens = raw.split()
+    while tokens and (
+        _norm(tokens[0]) in _TITLES
+        or _norm(tokens[0]) in _AFFILIATIONS
+        or _norm(tokens[0]) == "the"
+    ):
+        tokens = tokens[1:]
+    if not tokens or any(_norm(t) in _NOT_NAMES for t in tokens):
+        return None
+    return " ".join(tokens)

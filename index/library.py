@@ -1,0 +1,606 @@
+"""The facade the front ends use: open/close, ingest, ask, list, remove, reindex, stats.
+
+SQLite (:mod:`index.store`) is the source of truth. Vector indexes (:mod:`index.vectors`)
+are derived: each collection's index remembers the collection's *generation* (a counter
+the database bumps on every change). Before a question, indexes whose generation differs
+from the database's are reloaded from disk or rebuilt from the stored embeddings, so a
+crash between the database write and the index write, or another process writing to the
+same database, never leaves a stale or missing index in use.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index import answer as answering
+from index.attribution import find_attributions
+from index.chunking import chunk_article
+from index.config import Settings
+from index.embedder import Embedder, load_embedder
+from index.errors import ArticleNotFound, BadArticle, IndexMismatch, ReindexInProgress
+from index.loaders import Loaded, load_bytes, load_paths
+from index.models import (
+    Answer,
+    Article,
+    ArticleInput,
+    IngestedArticle,
+    IngestFailure,
+    IngestReport,
+    Quote,
+    Stats,
+)
+from index.search import hybrid_search
+from index.store import NewAttribution, Store
+from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], Awaitable[None] | None]
+"""Called with ``(done, total)`` during long jobs; may be a coroutine function."""
+
+MIN_ARTICLE_CHARS = 40
+
+
+@dataclass(frozen=True)
+class ReindexReport:
+    articles: int
+    passages: int
+    seconds: float
+
+
+async def _report(progress: Progress | None, done: int, total: int) -> None:
+    if progress is None:
+        return
+    result = progress(done, total)
+    if inspect.isawaitable(result):
+        await result
+
+
+def content_hash(text: str) -> str:
+    """Hash of the text with whitespace normalised: the same article pasted twice matches."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def make_article_id(title: str, digest: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:48].strip("-")
+    return f"{slug or 'article'}-{digest[:6]}"
+
+
+class Library:
+    """An open newsbot data directory. Use ``async with await Library.open(...)``."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder):
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._directory = IndexDirectory(settings.vectors_dir)
+        self._indexes: dict[str, FaissFlatIndex] = {}
+        self._index_generation: dict[str, int] = {}
+        self._dirty: set[str] = set()
+        self._write_lock = asyncio.Lock()
+        self._reindex_lock = asyncio.Lock()
+        self._model_mismatch: str | None = None
+        self.reindex_progress: tuple[int, int] | None = None
+
+    # -- life cycle ------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Library:
+        """Open (creating if needed) the data directory; seeds it on first use."""
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if embedder is None:
+            embedder = await asyncio.to_thread(
+                load_embedder, settings.model, threads=settings.threads
+            )
+        store = await Store.open(settings.database_path)
+        library = cls(settings, store, embedder)
+        try:
+            await library._check_model()
+            await library._seed_if_new()
+        except BaseException:
+            await store.close()
+            raise
+        return library
+
+    async def close(self) -> None:
+        """Save changed indexes and close the database."""
+        try:
+            await self._save_dirty()
+        finally:
+            await self.store.close()
+
+    async def __aenter__(self) -> Library:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _check_model(self) -> None:
+        stored = await self.store.get_meta("model")
+        if stored is None:
+            await self.store.set_meta("model", self.embedder.name)
+            await self.store.set_meta("dimension", str(self.embedder.dimension))
+        elif stored != self.embedder.name:
+            self._model_mismatch = stored
+
+    def _require_model_match(self) -> None:
+        if self._model_mismatch is not None:
+            if self._reindex_lock.locked():
+                done, total = self.reindex_progress or (0, 0)
+                raise IndexMismatch(
+                    f"The articles are being re-embedded with {self.embedder.name} "
+                    f"({done}/{total} done); try again when the reindex finishes."
+                )
+            raise IndexMismatch(
+                f"The articles were embedded with {self._model_mismatch}, but the configured "
+                f"model is {self.embedder.name}. Run `newsbot reindex` (or /reindex) to "
+                "re-embed them, or set NEWSBOT_MODEL back."
+            )
+
+    async def _seed_if_new(self) -> None:
+        if await self.store.get_meta("seeded") is not None:
+            return
+        seeds = self.settings.seeds_dir
+        if seeds is not None and seeds.is_dir() and await self.store.count_articles() == 0:
+            report = await self.ingest_paths([seeds], collection=self.settings.seed_collection)
+            for failure in report.failures:
+                log.warning("seed %s not loaded: %s", failure.origin, failure.reason)
+        await self.store.set_meta("seeded", "1")
+
+    # -- ingest ----------------------------------------------------------------------
+
+    async def ingest_paths(
+        self,
+        paths: Iterable[Path],
+        *,
+        collection: str,
+        added_by: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest files and folders; bad files are reported, the rest go in."""
+        loaded = await asyncio.to_thread(load_paths, list(paths))
+        return await self._ingest_loaded(loaded, collection, added_by, progress)
+
+    async def ingest_file(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        collection: str,
+        added_by: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest one uploaded file's bytes (an attachment)."""
+        loaded = await asyncio.to_thread(load_bytes, data, filename)
+        return await self._ingest_loaded(loaded, collection, added_by, progress)
+
+    async def ingest_url(
+        self, url: str, *, collection: str, added_by: str | None = None
+    ) -> IngestReport:
+        """Fetch a web page (public addresses only, unless configured), extract and ingest it."""
+        from index.fetch import fetch_article
+
+        article = await fetch_article(
+            url,
+            allow_private=self.settings.allow_private_urls,
+            timeout=self.settings.fetch_timeout,
+            max_bytes=self.settings.fetch_max_bytes,
+        )
+        return await self.ingest([article], collection=collection, added_by=added_by)
+
+    async def ingest(
+        self,
+        articles: Sequence[ArticleInput],
+        *,
+        collection: str,
+        added_by: str | None = None,
+        progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest articles; one that is refused does not stop the others."""
+        return await self._ingest_loaded(Loaded(list(articles)), collection, added_by, progress)
+
+    async def _ingest_loaded(
+        self, loaded: Loaded, collection: str, added_by: str | None, progress: Progress | None
+    ) -> IngestReport:
+        self._require_model_match()
+        report = IngestReport(failures=list(loaded.failures))
+        total = len(loaded.articles)
+        try:
+            for number, article in enumerate(loaded.articles, start=1):
+                try:
+                    report.ingested.append(await self._store_article(article, collection, added_by))
+                except BadArticle as error:
+                    report.failures.append(IngestFailure(article.origin, _reason(error, article)))
+                await _report(progress, number, total)
+        finally:
+            await self._save_dirty()
+        return report
+
+    def _validate(self, article: ArticleInput) -> None:
+        text = article.text
+        if not text or not text.strip():
+            raise BadArticle(f"{article.origin}: the article has no text")
+        if len(text.strip()) < MIN_ARTICLE_CHARS:
+            raise BadArticle(
+                f"{article.origin}: the article text is only {len(text.strip())} characters; "
+                f"at least {MIN_ARTICLE_CHARS} are needed to quote from it"
+            )
+        limit = self.settings.max_article_chars
+        if len(text) > limit:
+            raise BadArticle(
+                f"{article.origin}: the article is {len(text):,} characters long; the limit is "
+                f"{limit:,} (NEWSBOT_MAX_ARTICLE_CHARS). Split it or raise the limit."
+            )
+        if "\x00" in text:
+            raise BadArticle(f"{article.origin}: the text contains binary data")
+        if not article.title.strip():
+            raise BadArticle(f"{article.origin}: the article has no title")
+
+    async def _store_article(
+        self,
+        article: ArticleInput,
+        collection: str,
+        added_by: str | None,
+        *,
+        force: bool = False,
+    ) -> IngestedArticle:
+        self._validate(article)
+        digest = content_hash(article.text)
+        existing = await self.store.find_existing(
+            collection,
+            article.id,
+            None if article.id else article.url,
+            None if article.id else digest,
+        )
+        if (
+            existing
+            and not force
+            and existing.content_hash == digest
+            and (existing.title == article.title)
+        ):
+            return IngestedArticle(
+                existing.article_id, existing.title, existing.passages, "unchanged"
+            )
+        article_id = article.id or (existing.article_id if existing else None)
+        if article_id is None:
+            article_id = make_article_id(article.title, digest)
+            while await self.store.article_id_taken(collection, article_id):
+                article_id = make_article_id(
+                    article.title, hashlib.sha256((article_id + digest).encode()).hexdigest()
+                )
+        passages = chunk_article(article.text)
+        if not passages:
+            raise BadArticle(f"{article.origin}: no sentences found in the article text")
+        vectors = await asyncio.to_thread(self.embedder.encode, [p.text for p in passages])
+        attributions = [
+            NewAttribution(a.start, a.end, a.speaker, answering.speaker_key(a.speaker), a.kind)
+            for a in find_attributions(article.text)
+        ]
+        async with self._write_lock:
+            await self._sync_index(collection)
+            new_ids, removed = await self.store.write_article(
+                collection=collection,
+                article_id=article_id,
+                article=article,
+                content_hash=digest,
+                passages=passages,
+                embeddings=vectors,
+                attributions=attributions,
+                added_by=added_by,
+                replace_pk=existing.pk if existing else None,
+            )
+            index = self._indexes[collection]
+            index.remove(removed)
+            index.add(np.asarray(new_ids, dtype=np.int64), vectors)
+            self._index_generation[collection] = (await self.store.generations())[collection]
+            self._dirty.add(collection)
+        status = "updated" if existing else "added"
+        return IngestedArticle(article_id, article.title, len(passages), status)
+
+    # -- vector index upkeep -----------------------------------------------------------
+
+    def _manifest(self, generation: int, count: int) -> Manifest:
+        return Manifest(self.embedder.name, self.embedder.dimension, count, generation)
+
+    async def _sync_index(self, collection: str) -> None:
+        """Make the in-memory index of ``collection`` match the database."""
+        generation = (await self.store.generations()).get(collection, 0)
+        if collection in self._indexes and self._index_generation.get(collection) == generation:
+            return
+        count = await self.store.count_passages(collection)
+        expected = self._manifest(generation, count)
+        index = await asyncio.to_thread(self._directory.load, collection, expected)
+        if index is None:
+            index = FaissFlatIndex(self.embedder.dimension)
+            async for ids, vectors in self.store.iter_embeddings(collection, index.dimension):
+                index.add(ids, vectors)
+            if generation:
+                log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
+                self._dirty.add(collection)
+        self._indexes[collection] = index
+        self._index_generation[collection] = generation
+
+    async def _save_dirty(self) -> None:
+        for collection in sorted(self._dirty):
+            index = self._indexes[collection]
+            manifest = self._manifest(self._index_generation[collection], len(index))
+            await asyncio.to_thread(self._directory.save, collection, index, manifest)
+        self._dirty.clear()
+
+    async def _sync_all(self, collections: Sequence[str]) -> None:
+        async with self._write_lock:
+            for collection in collections:
+                await self._sync_index(collection)
+
+    # -- questions -------------------------------------------------------------------
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        collections: Sequence[str],
+        limit: int = 5,
+        article_ids: Sequence[str] | None = None,
+    ) -> Answer:
+        """Answer with up to ``limit`` verbatim quotes from articles in ``collections``.
+
+        ``article_ids`` restricts the answer to those articles (follow-up questions).
+        """
+        question = " ".join(question.split())
+        if not question:
+            raise BadArticle("Ask a question, e.g. “What did Marks say?”")
+        self._require_model_match()
+        collections = list(dict.fromkeys(collections))
+        await self._sync_all(collections)
+        query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
+        names = answering.question_speakers(question)
+        if names:
+            answer = await self._answer_speaker(
+                question, names, query_vector, collections, limit, article_ids
+            )
+            if answer is not None:
+                return answer
+        return await self._answer_general(question, query_vector, collections, limit, article_ids)
+
+    async def _answer_speaker(
+        self,
+        question: str,
+        names: Sequence[str],
+        query_vector: np.ndarray,
+        collections: Sequence[str],
+        limit: int,
+        article_ids: Sequence[str] | None,
+    ) -> Answer | None:
+        keys = sorted({answering.speaker_key(n) for n in names} - {""})
+        found = await self.store.attributions_by_surname(keys, collections)
+        found = answering.matching_attributions(found, names)
+        if not found:
+            return None
+        statements: list[answering.ScoredStatement] = []
+        titles: dict[int, str] = {}
+        texts: dict[int, str] = {}
+        for article_pk in dict.fromkeys(a.article_pk for a in found):
+            article = await self.store.article_by_pk(article_pk)
+            if article is None or (article_ids is not None and article.id not in article_ids):
+                continue
+            titles[article_pk], texts[article_pk] = article.title, article.text
+            mine = answering.join_split_quotes(
+                [a for a in found if a.article_pk == article_pk], texts
+            )
+            passages = await self.store.article_passages(article_pk)
+            vectors = await self.store.passage_embeddings(
+                [p.id for p in passages], self.embedder.dimension
+            )
+            for attribution in mine:
+                passage = answering.overlapping_passage(
+                    passages, attribution.start, attribution.end
+                )
+                if passage is None:
+                    continue
+                score = answering.cosine(query_vector, vectors[passage.id])
+                statements.append(answering.ScoredStatement(attribution, passage, score))
+        if not statements:
+            return None
+        topic = answering.topic_words(question, names)
+        ranked = answering.rank_statements(statements, titles, topic)
+        quotes = [
+            answering.make_quote(
+                s.passage,
+                texts[s.attribution.article_pk],
+                s.attribution.start,
+                s.attribution.end,
+                s.attribution.speaker,
+                s.score,
+            )
+            for s in ranked
+        ]
+        quotes = answering.merge_duplicates(quotes)[:limit]
+        return Answer(question=question, answered=True, quotes=tuple(quotes))
+
+    async def _answer_general(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        collections: Sequence[str],
+        limit: int,
+        article_ids: Sequence[str] | None,
+    ) -> Answer:
+        candidates = await hybrid_search(
+            self.store, self._indexes, question, query_vector, collections
+        )
+        passages = await self.store.passages(c.passage_id for c in candidates)
+        if article_ids is not None:
+            allowed = set(article_ids)
+            candidates = [
+                c
+                for c in candidates
+                if c.passage_id in passages and passages[c.passage_id].article_id in allowed
+            ]
+        candidates = [c for c in candidates if c.passage_id in passages]
+        vectors = await self.store.passage_embeddings(
+            [c.passage_id for c in candidates if c.dense_rank is None], self.embedder.dimension
+        )
+        for candidate in candidates:
+            if candidate.passage_id in vectors:
+                candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
+        threshold = (
+            answering.ANSWER_THRESHOLD if article_ids is None else answering.FOLLOW_UP_THRESHOLD
+        )
+        chosen = answering.select_general(candidates, limit * 2, threshold)
+        if not chosen:
+            closest = max(candidates, key=lambda c: c.dense, default=None)
+            title = passages[closest.passage_id].title if closest else None
+            return answering.not_found(question, title)
+        article_pks = list(dict.fromkeys(passages[c.passage_id].article_pk for c in chosen))
+        attributions = await self.store.attributions_in(article_pks)
+        texts = {}
+        for article_pk in article_pks:
+            article = await self.store.article_by_pk(article_pk)
+            texts[article_pk] = article.text if article else ""
+        quotes: list[Quote] = []
+        for candidate in chosen:
+            passage = passages[candidate.passage_id]
+            quotes.append(
+                answering.make_quote(
+                    passage,
+                    texts[passage.article_pk],
+                    passage.start,
+                    passage.end,
+                    answering.speaker_for_passage(passage, attributions),
+                    candidate.dense,
+                )
+            )
+        quotes = answering.merge_duplicates(quotes)[:limit]
+        return Answer(question=question, answered=True, quotes=tuple(quotes))
+
+    # -- articles --------------------------------------------------------------------
+
+    async def list_articles(
+        self, *, collections: Sequence[str], offset: int = 0, limit: int = 50
+    ) -> list[Article]:
+        return await self.store.list_articles(collections, offset=offset, limit=limit)
+
+    async def count_articles(self, *, collections: Sequence[str]) -> int:
+        return await self.store.count_articles(collections)
+
+    async def get_article(self, article_id: str, *, collections: Sequence[str]) -> Article:
+        article = await self.store.find_article(collections, article_id)
+        if article is None:
+            raise ArticleNotFound(
+                f"No article with id {article_id!r} here; list them with /articles or "
+                "`newsbot articles`."
+            )
+        return article
+
+    async def remove_article(self, article_id: str, *, collection: str) -> Article:
+        """Delete an article; it is never quoted again."""
+        async with self._write_lock:
+            await self._sync_index(collection)
+            removed = await self.store.delete_article(collection, article_id)
+            if removed is None:
+                raise ArticleNotFound(
+                    f"No article with id {article_id!r} in this collection; list them with "
+                    "/articles or `newsbot articles`."
+                )
+            article, passage_ids = removed
+            self._indexes[collection].remove(passage_ids)
+            self._index_generation[collection] = (await self.store.generations())[collection]
+            self._dirty.add(collection)
+        await self._save_dirty()
+        return article
+
+    # -- maintenance -------------------------------------------------------------------
+
+    @property
+    def reindexing(self) -> bool:
+        return self._reindex_lock.locked()
+
+    async def reindex(self, progress: Progress | None = None) -> ReindexReport:
+        """Re-chunk and re-embed every article with the configured model.
+
+        Questions keep working while it runs (each article is swapped in one transaction);
+        a second call while one runs raises :class:`ReindexInProgress`.
+        """
+        if self._reindex_lock.locked():
+            done, total = self.reindex_progress or (0, 0)
+            raise ReindexInProgress(
+                f"A reindex is already running ({done}/{total} articles done); wait for it to "
+                "finish."
+            )
+        async with self._reindex_lock:
+            started = time.perf_counter()
+            keys = await self.store.article_keys()
+            self.reindex_progress = (0, len(keys))
+            if self._model_mismatch is not None:
+                # Start from empty indexes that each re-embedded article is added to; the
+                # stored vectors of the old model must not be loaded into them.
+                async with self._write_lock:
+                    generations = await self.store.generations()
+                    self._directory.delete(generations)
+                    for collection, generation in generations.items():
+                        self._indexes[collection] = FaissFlatIndex(self.embedder.dimension)
+                        self._index_generation[collection] = generation
+            passages = 0
+            try:
+                for number, (collection, article_id) in enumerate(keys, start=1):
+                    article = await self.store.get_article(collection, article_id)
+                    if article is not None:
+                        stored = await self._store_article(
+                            ArticleInput(
+                                title=article.title,
+                                text=article.text,
+                                id=article.id,
+                                url=article.url,
+                                source=article.source,
+                                author=article.author,
+                                published=article.published,
+                                origin=article.id,
+                            ),
+                            collection,
+                            article.added_by,
+                            force=True,
+                        )
+                        passages += stored.passages
+                    self.reindex_progress = (number, len(keys))
+                    await _report(progress, number, len(keys))
+                await self.store.set_meta("model", self.embedder.name)
+                await self.store.set_meta("dimension", str(self.embedder.dimension))
+                self._model_mismatch = None
+            finally:
+                await self._save_dirty()
+                self.reindex_progress = None
+            return ReindexReport(len(keys), passages, time.perf_counter() - started)
+
+    async def stats(self, *, collections: Sequence[str] | None = None) -> Stats:
+        sizes = await self.store.collection_sizes()
+        if collections is not None:
+            sizes = {c: n for c, n in sizes.items() if c in collections}
+        passages = 0
+        for collection in sizes:
+            passages += await self.store.count_passages(collection)
+        await self._sync_all(list(sizes))
+        return Stats(
+            articles=sum(sizes.values()),
+            passages=passages,
+            collections=sizes,
+            model=self.embedder.name,
+            dimension=self.embedder.dimension,
+            vectors=sum(len(self._indexes[c]) for c in sizes if c in self._indexes),
+            database_bytes=await self.store.database_bytes(),
+        )
+
+
+def _reason(error: BadArticle, article: ArticleInput) -> str:
+    message = str(error)
+    prefix = f"{article.origin}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message

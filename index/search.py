@@ -1,0 +1,95 @@
+"""Hybrid retrieval: dense (vector index) and keyword (FTS5 BM25) results fused by rank.
+
+Reciprocal rank fusion (Cormack et al., 2009) needs no score calibration between the two
+retrievers; the dense cosine of each candidate is kept as well, because abstention and
+quote selection need an absolute measure of relevance, not just a rank.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store import Store
+from index.vectors import VectorIndex
+
+RRF_K = 60
+CANDIDATES = 50
+
+STOPWORDS = frozenset(
+    """
+    a about above after again against all am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for
+    from further had has have having he her here hers herself him himself his how i if in
+    into is it its itself just me more most my myself no nor not now of off on once only or
+    other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up
+    very was we were what when where which while who whom why will with would you your
+    yours yourself yourselves say said says tell told think thinks thought according
+    """.split()
+)
+_WORD = re.compile(r"[\w][\w'’-]*")
+
+
+@dataclass
+class Candidate:
+    """A passage found for a question, with what each retriever thought of it."""
+
+    passage_id: int
+    dense: float = 0.0
+    dense_rank: int | None = None
+    keyword_rank: int | None = None
+    fused: float = 0.0
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` without stopwords or one-letter tokens, in order."""
+    words = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group().strip("'’-")
+        if len(word) > 1 and word not in STOPWORDS:
+            words.append(word)
+    return words
+
+
+def keyword_match_expression(question: str) -> str | None:
+    """An FTS5 query OR-ing the question's content words (each quoted), or ``None``."""
+    words = dict.fromkeys(w.replace('"', "") for w in content_words(question))
+    terms = [f'"{word}"' for word in words if word]
+    return " OR ".join(terms) if terms else None
+
+
+async def hybrid_search(
+    store: Store,
+    indexes: Mapping[str, VectorIndex],
+    question: str,
+    query_vector: np.ndarray,
+    collections: Sequence[str],
+    *,
+    limit: int = CANDIDATES,
+) -> list[Candidate]:
+    """Candidates from both retrievers in the given collections, best fused score first."""
+    candidates: dict[int, Candidate] = {}
+    dense_hits: list[tuple[int, float]] = []
+    for collection in collections:
+        index = indexes.get(collection)
+        if index is not None:
+            dense_hits.extend(index.search(query_vector, limit))
+    dense_hits.sort(key=lambda hit: -hit[1])
+    for rank, (passage_id, score) in enumerate(dense_hits[:limit]):
+        candidates[passage_id] = Candidate(passage_id, dense=score, dense_rank=rank)
+    expression = keyword_match_expression(question)
+    if expression:
+        for rank, (passage_id, _bm25) in enumerate(
+            await store.keyword_search(expression, collections, limit)
+        ):
+            candidate = candidates.setdefault(passage_id, Candidate(passage_id))
+            candidate.keyword_rank = rank
+    for candidate in candidates.values():
+        for rank in (candidate.dense_rank, candidate.keyword_rank):
+            if rank is not None:
+                candidate.fused += 1.0 / (RRF_K + rank + 1)
+    return sorted(candidates.values(), key=lambda c: -c.fused)

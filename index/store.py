@@ -1,0 +1,533 @@
+"""SQLite storage through aiosqlite: the source of truth. All SQL of the project lives here.
+
+Tables: ``articles`` (one row per article per collection), ``passages`` (text spans with
+their embeddings, ids shared with the vector index), ``passages_fts`` (FTS5 keyword index),
+``attributions`` (who said which span), ``collections`` (a generation counter bumped by
+every change, which tells a vector index whether it is stale) and ``meta``.
+The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applied in order.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiosqlite
+import numpy as np
+
+from index.models import Article, ArticleInput, Passage
+
+_MIGRATIONS: list[str] = [
+    # 1: the first schema
+    """
+    CREATE TABLE articles (
+        pk INTEGER PRIMARY KEY,
+        collection TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        url TEXT,
+        source TEXT,
+        author TEXT,
+        published TEXT,
+        content_hash TEXT NOT NULL,
+        added_by TEXT,
+        added_at TEXT NOT NULL,
+        UNIQUE (collection, article_id)
+    );
+    CREATE INDEX articles_by_url ON articles (collection, url);
+    CREATE INDEX articles_by_hash ON articles (collection, content_hash);
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        article_pk INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        paragraph INTEGER NOT NULL,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        embedding BLOB NOT NULL
+    );
+    CREATE INDEX passages_by_article ON passages (article_pk, ordinal);
+    CREATE VIRTUAL TABLE passages_fts USING fts5 (
+        text, title, tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE TABLE attributions (
+        id INTEGER PRIMARY KEY,
+        article_pk INTEGER NOT NULL REFERENCES articles (pk) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        speaker TEXT NOT NULL,
+        surname TEXT NOT NULL,
+        kind TEXT NOT NULL
+    );
+    CREATE INDEX attributions_by_surname ON attributions (surname);
+    CREATE INDEX attributions_by_article ON attributions (article_pk);
+    CREATE TABLE collections (
+        name TEXT PRIMARY KEY,
+        generation INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class StoredPassage:
+    """A passage row joined with what a citation needs from its article."""
+
+    id: int
+    article_pk: int
+    collection: str
+    article_id: str
+    title: str
+    source: str | None
+    url: str | None
+    published: str | None
+    paragraph: int
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class StoredAttribution:
+    article_pk: int
+    start: int
+    end: int
+    speaker: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ExistingArticle:
+    pk: int
+    article_id: str
+    content_hash: str
+    title: str
+    passages: int
+
+
+@dataclass(frozen=True)
+class NewAttribution:
+    start: int
+    end: int
+    speaker: str
+    surname: str
+    kind: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """An open database. Create with :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, connection: aiosqlite.Connection, path: Path):
+        self._db = connection
+        self.path = path
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, timeout=30)
+        connection.row_factory = sqlite3.Row
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute("PRAGMA busy_timeout = 30000")
+        store = cls(connection, path)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"{self.path} was written by a newer newsbot (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}); upgrade newsbot or point NEWSBOT_DATA_DIR elsewhere."
+            )
+        for number in range(version, SCHEMA_VERSION):
+            await self._db.executescript(
+                f"BEGIN; {_MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;"
+            )
+
+    # -- meta -------------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        async with self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else str(row[0])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self._db.commit()
+
+    # -- writing articles -------------------------------------------------------------
+
+    async def find_existing(
+        self, collection: str, article_id: str | None, url: str | None, content_hash: str
+    ) -> ExistingArticle | None:
+        """The stored article this input updates: same id, else same URL, else same text."""
+        conditions = [
+            ("article_id = ?", article_id),
+            ("url = ?", url),
+            ("content_hash = ?", content_hash),
+        ]
+        for condition, value in conditions:
+            if value is None:
+                continue
+            async with self._db.execute(
+                "SELECT a.pk, a.article_id, a.content_hash, a.title, "
+                "(SELECT COUNT(*) FROM passages p WHERE p.article_pk = a.pk) AS passages "
+                f"FROM articles a WHERE collection = ? AND {condition}",
+                (collection, value),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is not None:
+                return ExistingArticle(
+                    row["pk"], row["article_id"], row["content_hash"], row["title"], row["passages"]
+                )
+        return None
+
+    async def article_id_taken(self, collection: str, article_id: str) -> bool:
+        async with self._db.execute(
+            "SELECT 1 FROM articles WHERE collection = ? AND article_id = ?",
+            (collection, article_id),
+        ) as cursor:
+            return await cursor.fetchone() is not None
+
+    async def write_article(
+        self,
+        *,
+        collection: str,
+        article_id: str,
+        article: ArticleInput,
+        content_hash: str,
+        passages: Sequence[Passage],
+        embeddings: np.ndarray,
+        attributions: Sequence[NewAttribution],
+        added_by: str | None,
+        replace_pk: int | None,
+    ) -> tuple[list[int], list[int]]:
+        """Insert (or replace) an article with its passages in one transaction.
+
+        Returns ``(new_passage_ids, removed_passage_ids)`` for the vector index.
+        """
+        removed: list[int] = []
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            if replace_pk is not None:
+                removed = await self._delete_article_rows(replace_pk)
+            cursor = await self._db.execute(
+                "INSERT INTO articles (collection, article_id, title, text, url, source, author, "
+                "published, content_hash, added_by, added_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    collection,
+                    article_id,
+                    article.title,
+                    article.text,
+                    article.url,
+                    article.source,
+                    article.author,
+                    article.published,
+                    content_hash,
+                    added_by,
+                    _now(),
+                ),
+            )
+            article_pk = int(cursor.lastrowid or 0)
+            new_ids: list[int] = []
+            for passage, vector in zip(passages, embeddings, strict=True):
+                cursor = await self._db.execute(
+                    "INSERT INTO passages (article_pk, ordinal, paragraph, start, end, text, "
+                    "embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article_pk,
+                        passage.ordinal,
+                        passage.paragraph,
+                        passage.start,
+                        passage.end,
+                        passage.text,
+                        np.asarray(vector, dtype=np.float32).tobytes(),
+                    ),
+                )
+                passage_id = int(cursor.lastrowid or 0)
+                new_ids.append(passage_id)
+                await self._db.execute(
+                    "INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)",
+                    (passage_id, passage.text, article.title),
+                )
+            await self._db.executemany(
+                "INSERT INTO attributions (article_pk, start, end, speaker, surname, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(article_pk, a.start, a.end, a.speaker, a.surname, a.kind) for a in attributions],
+            )
+            await self._bump_generation(collection)
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return new_ids, removed
+
+    async def _delete_article_rows(self, article_pk: int) -> list[int]:
+        async with self._db.execute(
+            "SELECT id FROM passages WHERE article_pk = ?", (article_pk,)
+        ) as cursor:
+            ids = [int(row[0]) for row in await cursor.fetchall()]
+        await self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+        await self._db.execute("DELETE FROM articles WHERE pk = ?", (article_pk,))
+        return ids
+
+    async def _bump_generation(self, collection: str) -> None:
+        await self._db.execute(
+            "INSERT INTO collections (name, generation) VALUES (?, 1) "
+            "ON CONFLICT (name) DO UPDATE SET generation = generation + 1",
+            (collection,),
+        )
+
+    async def delete_article(
+        self, collection: str, article_id: str
+    ) -> tuple[Article, list[int]] | None:
+        """Remove an article; returns it and its passage ids, or ``None`` if unknown."""
+        article = await self.get_article(collection, article_id)
+        if article is None:
+            return None
+        try:
+            await self._db.execute("BEGIN IMMEDIATE")
+            async with self._db.execute(
+                "SELECT pk FROM articles WHERE collection = ? AND article_id = ?",
+                (collection, article_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None:
+                await self._db.rollback()
+                return None
+            removed = await self._delete_article_rows(int(row[0]))
+            await self._bump_generation(collection)
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return article, removed
+
+    # -- reading articles -------------------------------------------------------------
+
+    _ARTICLE_COLUMNS = (
+        "a.article_id, a.collection, a.title, a.text, a.url, a.source, a.author, a.published, "
+        "a.added_by, a.added_at, (SELECT COUNT(*) FROM passages p WHERE p.article_pk = a.pk) "
+        "AS passage_count"
+    )
+
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        return Article(
+            id=row["article_id"],
+            collection=row["collection"],
+            title=row["title"],
+            text=row["text"],
+            url=row["url"],
+            source=row["source"],
+            author=row["author"],
+            published=row["published"],
+            added_by=row["added_by"],
+            added_at=row["added_at"],
+            passage_count=row["passage_count"],
+        )
+
+    async def get_article(self, collection: str, article_id: str) -> Article | None:
+        async with self._db.execute(
+            f"SELECT {self._ARTICLE_COLUMNS} FROM articles a "
+            "WHERE a.collection = ? AND a.article_id = ?",
+            (collection, article_id),
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else self._article(row)
+
+    async def find_article(self, collections: Sequence[str], article_id: str) -> Article | None:
+        """The article with this id in the first of ``collections`` that has one."""
+        for collection in collections:
+            article = await self.get_article(collection, article_id)
+            if article is not None:
+                return article
+        return None
+
+    async def list_articles(
+        self, collections: Sequence[str], *, offset: int = 0, limit: int = 50
+    ) -> list[Article]:
+        marks = ",".join("?" * len(collections))
+        async with self._db.execute(
+            f"SELECT {self._ARTICLE_COLUMNS} FROM articles a WHERE a.collection IN ({marks}) "
+            "ORDER BY a.added_at DESC, a.pk DESC LIMIT ? OFFSET ?",
+            (*collections, limit, offset),
+        ) as cursor:
+            return [self._article(row) for row in await cursor.fetchall()]
+
+    async def count_articles(self, collections: Sequence[str] | None = None) -> int:
+        if collections is None:
+            query, args = "SELECT COUNT(*) FROM articles", ()
+        else:
+            marks = ",".join("?" * len(collections))
+            query, args = (
+                f"SELECT COUNT(*) FROM articles WHERE collection IN ({marks})",
+                tuple(collections),
+            )
+        async with self._db.execute(query, args) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def article_keys(self) -> list[tuple[str, str]]:
+        """``(collection, article_id)`` of every article, oldest first (for reindex)."""
+        async with self._db.execute(
+            "SELECT collection, article_id FROM articles ORDER BY pk"
+        ) as cursor:
+            return [(row[0], row[1]) for row in await cursor.fetchall()]
+
+    async def article_by_pk(self, article_pk: int) -> Article | None:
+        async with self._db.execute(
+            f"SELECT {self._ARTICLE_COLUMNS} FROM articles a WHERE a.pk = ?", (article_pk,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else self._article(row)
+
+    # -- collections and vectors ------------------------------------------------------
+
+    async def generations(self) -> dict[str, int]:
+        async with self._db.execute("SELECT name, generation FROM collections") as cursor:
+            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+    async def collection_sizes(self) -> dict[str, int]:
+        async with self._db.execute(
+            "SELECT collection, COUNT(*) FROM articles GROUP BY collection"
+        ) as cursor:
+            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+
+    async def count_passages(self, collection: str | None = None) -> int:
+        if collection is None:
+            query, args = "SELECT COUNT(*) FROM passages", ()
+        else:
+            query = (
+                "SELECT COUNT(*) FROM passages p JOIN articles a ON a.pk = p.article_pk "
+                "WHERE a.collection = ?"
+            )
+            args = (collection,)
+        async with self._db.execute(query, args) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def iter_embeddings(
+        self, collection: str, dimension: int, batch: int = 10_000
+    ) -> AsyncIterator[tuple[np.ndarray, np.ndarray]]:
+        """Stored ``(ids, vectors)`` of one collection, in batches."""
+        last_id = -1
+        while True:
+            async with self._db.execute(
+                "SELECT p.id, p.embedding FROM passages p JOIN articles a ON a.pk = p.article_pk "
+                "WHERE a.collection = ? AND p.id > ? ORDER BY p.id LIMIT ?",
+                (collection, last_id, batch),
+            ) as cursor:
+                rows = await cursor.fetchall()
+            if not rows:
+                return
+            ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+            yield ids, vectors.reshape(len(rows), dimension)
+            last_id = int(ids[-1])
+
+    # -- search support ---------------------------------------------------------------
+
+    async def keyword_search(
+        self, match: str, collections: Sequence[str], limit: int
+    ) -> list[tuple[int, float]]:
+        """``(passage_id, bm25)`` for an FTS5 MATCH expression; lower bm25 is better."""
+        marks = ",".join("?" * len(collections))
+        try:
+            async with self._db.execute(
+                "SELECT f.rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts f "
+                "JOIN passages p ON p.id = f.rowid JOIN articles a ON a.pk = p.article_pk "
+                f"WHERE passages_fts MATCH ? AND a.collection IN ({marks}) "
+                "ORDER BY score LIMIT ?",
+                (match, *collections, limit),
+            ) as cursor:
+                return [(int(row[0]), float(row[1])) for row in await cursor.fetchall()]
+        except sqlite3.OperationalError:
+            return []
+
+    async def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        async with self._db.execute(
+            "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
+            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"JOIN articles a ON a.pk = p.article_pk WHERE p.id IN ({marks})",
+            ids,
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row[0]: StoredPassage(*row) for row in rows}
+
+    async def passage_embeddings(self, ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        async with self._db.execute(
+            f"SELECT id, embedding FROM passages WHERE id IN ({marks})", list(ids)
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return {row[0]: np.frombuffer(row[1], dtype=np.float32, count=dimension) for row in rows}
+
+    async def article_passages(self, article_pk: int) -> list[StoredPassage]:
+        async with self._db.execute(
+            "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
+            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            "JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk = ? ORDER BY p.ordinal",
+            (article_pk,),
+        ) as cursor:
+            return [StoredPassage(*row) for row in await cursor.fetchall()]
+
+    async def attributions_by_surname(
+        self, surnames: Sequence[str], collections: Sequence[str]
+    ) -> list[StoredAttribution]:
+        if not surnames:
+            return []
+        name_marks = ",".join("?" * len(surnames))
+        marks = ",".join("?" * len(collections))
+        async with self._db.execute(
+            "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
+            f"JOIN articles a ON a.pk = t.article_pk WHERE t.surname IN ({name_marks}) "
+            f"AND a.collection IN ({marks}) ORDER BY t.article_pk, t.start",
+            (*surnames, *collections),
+        ) as cursor:
+            return [StoredAttribution(*row) for row in await cursor.fetchall()]
+
+    async def attributions_in(self, article_pks: Sequence[int]) -> list[StoredAttribution]:
+        if not article_pks:
+            return []
+        marks = ",".join("?" * len(article_pks))
+        async with self._db.execute(
+            "SELECT article_pk, start, end, speaker, kind FROM attributions "
+            f"WHERE article_pk IN ({marks}) ORDER BY article_pk, start",
+            list(article_pks),
+        ) as cursor:
+            return [StoredAttribution(*row) for row in await cursor.fetchall()]
+
+    async def database_bytes(self) -> int:
+        return sum(
+            p.stat().st_size for p in self.path.parent.glob(self.path.name + "*") if p.is_file()
+        )
