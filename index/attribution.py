@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
@@ -65,6 +66,10 @@ praised accuse accuses accused blame blames blamed question questions questioned
 demand demands demanded propose proposes proposed recommend recommends recommended
 advise advises advised assure assures assured shout shouts shouted post posts posted
 hint hints hinted indicate indicates indicated point points pointed
+clarify clarifies clarified
+"""
+# Stance verbs: weaker evidence of a statement, used only when no speech verb has a speaker.
+_STANCE_WORDS = """
 defend defends defended tout touts touted assert asserts voice voices voiced
 endorse endorses endorsed oppose opposes opposed cite cites cited support supports supported
 denounce denounces denounced mock mocks mocked welcome welcomes welcomed recount recounts
@@ -80,7 +85,8 @@ forecasts threaten threatens threatened encourage encourages encouraged doubt do
 show shows showed find finds found conclude explain read reads put puts remember
 remembers remembered
 """
-_CUE_VERBS = frozenset(_CUE_WORDS.split())
+_SPEECH_VERBS = frozenset(_CUE_WORDS.split())
+_CUE_VERBS = _SPEECH_VERBS | frozenset(_STANCE_WORDS.split())
 _CUE_RE = re.compile(
     r"\b(?:according\s+to|" + "|".join(sorted(_CUE_VERBS, key=len, reverse=True)) + r")\b"
 )
@@ -110,7 +116,8 @@ _TITLES = frozenset(
     ambassador judge justice chief chairman chairwoman chair director spokesman spokeswoman
     spokesperson attorney leader speaker commissioner sheriff councilman councilwoman
     councilor superintendent officer deputy premier king queen prince princess pope bishop
-    cardinal rabbi imam coach candidate nominee host anchor ceo cfo coo chief-of-staff
+    cardinal rabbi imam supervisor administrator manager head coach candidate nominee host
+    anchor ceo cfo coo chief-of-staff
     assemblyman assemblywoman delegate trooper detective inspector agent correspondent
     editor professor economist analyst founder co-founder executive treasurer
     sens reps govs lts gens hon honorable st saint
@@ -172,6 +179,9 @@ _NICKNAME = re.compile(
     rf"[{_UP}][\w’'\-.]*\s+([\"“]|'')[{_UP}][\w’'\-.]*(?:\s[{_UP}][\w’'\-.]*)?([\"”]|'')\s+[{_UP}]"
 )
 _QUOTE_MARK = re.compile(r"''|[\"“”«»„]")
+_SUBORDINATOR = re.compile(
+    r"\W*(?:After|Before|When|While|Since|Although|Though|If|As|Because|Until|Once|Unless)\b"
+)
 _CLAUSE_SEPARATOR = re.compile(r"[,;—–()\[\]]|\s-\s")
 _SEPARATOR = re.compile(r"[,;:—–()\[\]\x00]|\s-\s|''|[\"“”«»„]")
 _MASK = "\x00"
@@ -195,6 +205,7 @@ _PREPOSITIONS = frozenset(
 # --------------------------------------------------------------------------- names
 
 
+@lru_cache(maxsize=65536)
 def _norm(token: str) -> str:
     """Lower-case ``token`` without accents, quotes, apostrophes or a final period."""
     decomposed = unicodedata.normalize("NFKD", token)
@@ -202,7 +213,8 @@ def _norm(token: str) -> str:
     return re.sub(r"[\"“”'’`.]", "", plain.lower())
 
 
-def _name_tokens(name: str) -> list[str]:
+@lru_cache(maxsize=16384)
+def _name_tokens(name: str) -> tuple[str, ...]:
     """Normalised tokens of a name, without titles, ``the`` and generational suffixes."""
     tokens = [_norm(t) for t in re.split(r"\s+", name.strip()) if t]
     tokens = [t for t in tokens if t]
@@ -210,7 +222,7 @@ def _name_tokens(name: str) -> list[str]:
         tokens = tokens[1:]
     while len(tokens) > 1 and tokens[-1] in {"jr", "sr", "ii", "iii", "iv"}:
         tokens = tokens[:-1]
-    return tokens
+    return tuple(tokens)
 
 
 def _is_possessive(token: str) -> bool:
@@ -251,11 +263,20 @@ def _clean_run(run: str, after_the: bool) -> tuple[str, bool] | None:
     return name, is_org
 
 
+_GENDERED = re.compile(
+    rf"\b(Mr|Mrs|Ms|Miss)\.?\s+(?:[{_UP}][\w’'\-]*\s+)*?([{_UP}][\w’'\-]*)(?![\w’'\-]|\s+[{_UP}])"
+)
+
+
 class _Registry:
     """Person names of one article, by surname, with the positions they occur at."""
 
     def __init__(self, text: str) -> None:
         self._by_surname: dict[str, list[tuple[int, str]]] = {}
+        self.gender: dict[str, str] = {}  # surname -> "he" / "she", from Mr. / Mrs. / Ms.
+        for match in _GENDERED.finditer(text):
+            gender = "he" if match.group(1) == "Mr" else "she"
+            self.gender.setdefault(_norm(match.group(2)), gender)
         for match in _RUN_RE.finditer(text):
             before = text[max(0, match.start() - 4) : match.start()]
             cleaned = _clean_run(match.group(), before.endswith(("the ", "The ")))
@@ -385,7 +406,12 @@ def _name_at_end(segment: str) -> tuple[str, bool] | None:
     of_place = _RUN_OF_PLACE.search(segment)
     if of_place:
         person = _clean_run(of_place.group(2), of_place.group(1) is not None)
-        if person and not person[1] and len(person[0].split()) >= 2:
+        if (
+            person
+            and not person[1]
+            and len(person[0].split()) >= 2
+            and _norm(person[0].split()[-1]) not in _TITLES
+        ):
             return person
     return _clean_run(match.group(2), match.group(1) is not None)
 
@@ -483,6 +509,21 @@ def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tupl
     return found
 
 
+def _is_final_cue(masked: str, verb: re.Match[str]) -> bool:
+    """``..., Smith said.`` / ``..., Smith told CNN on Monday.``: the cue ends the sentence."""
+    before = masked[: verb.start()].rstrip()
+    if "," not in before:
+        return False
+    rest = masked[verb.end() :]
+    return "," not in rest and _MASK not in rest and len(rest.split()) <= 6
+
+
+def _in_subordinate_clause(masked: str, position: int) -> bool:
+    """The cue sits in a leading "After X announced ..., " clause."""
+    lead = _SUBORDINATOR.match(masked)
+    return lead is not None and "," not in masked[: position] and "," in masked[position:]
+
+
 def _cues(masked: str, offset: int) -> list[_Cue]:
     """Every resolvable speech cue of a masked group, in text order."""
     cues: list[_Cue] = []
@@ -499,7 +540,11 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
         subject = _subject_before(masked, match.start())
         if subject is not None:
             (name, is_org), follows_quote = subject
-            priority = 0 if follows_quote and masked.lstrip()[:1] in _QUOTE_ANY + "'" else 2
+            leads = follows_quote and masked.lstrip()[:1] in _QUOTE_ANY + "'"
+            priority = 0 if leads or _is_final_cue(masked, match) else 2
+            priority += 0 if word in _SPEECH_VERBS else 1
+            if _in_subordinate_clause(masked, match.start()):
+                priority += 2
             cues.append(_Cue(name, is_org, offset + match.start(), "reported", priority))
             continue
         pre = masked[: match.start()].rstrip()
@@ -507,6 +552,7 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
             found = _speaker_after(masked, match.end(), allow_prepositions=False)
             if found:
                 priority = 0 if pre and pre[-1] in "\"”'" else 2
+                priority += 0 if word in _SPEECH_VERBS else 1
                 cues.append(_Cue(found[0], found[1], offset + match.start(), "reported", priority))
     return cues
 
@@ -517,13 +563,28 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
 @dataclass
 class _State:
     registry: _Registry
-    last_person: str | None = None
+    recent: list[str] = field(default_factory=list)  # named persons, most recent last
+
+    def mention(self, person: str) -> None:
+        if person in self.recent:
+            self.recent.remove(person)
+        self.recent.append(person)
+
+    def pronoun(self, pronoun: str) -> str | None:
+        """The most recent person whose known gender does not contradict ``pronoun``."""
+        for person in reversed(self.recent[-6:]):
+            surname = _name_tokens(person)[-1:] or [""]
+            known = self.registry.gender.get(surname[0])
+            if known in (None, pronoun):
+                self.registry.gender.setdefault(surname[0], pronoun)
+                return person
+        return None
     chain_speaker: str | None = None  # speaker a following bare quotation continues
 
 
 def _resolve(cue: _Cue, state: _State) -> str | None:
     if cue.speaker in _PRONOUNS:
-        return state.last_person
+        return state.pronoun(cue.speaker)
     if cue.is_org:
         return cue.speaker
     return state.registry.resolve(cue.speaker, cue.position)
@@ -560,7 +621,7 @@ def _attribute_paragraph(
         masked = masked_paragraph[g_start - p_start : g_end - p_start]
         subject = _subject_person(text, g_start, g_end, state)
         if subject:
-            state.last_person = subject
+            state.mention(subject)
         cues = _cues(masked, g_start)
         speaker = None
         kind = "reported"
@@ -569,7 +630,7 @@ def _attribute_paragraph(
             speaker = _resolve(best, state)
             kind = best.kind
             if speaker and not best.is_org:
-                state.last_person = speaker
+                state.mention(speaker)
         elif _is_bare_quote(text, masked, g_start) and state.chain_speaker:
             speaker = state.chain_speaker
             kind = "direct"
@@ -577,7 +638,7 @@ def _attribute_paragraph(
         if speaker is None:
             state.chain_speaker = None
             continue
-        if kind == "reported" and quoted >= 4:
+        if kind == "reported" and (quoted >= 4 or text[g_start] in _QUOTE_ANY + "'"):
             kind = "direct"
         out.append(Attribution(g_start, g_end, speaker, kind))
         state.chain_speaker = speaker if quoted >= 1 else None
@@ -588,7 +649,7 @@ def _is_bare_quote(text: str, masked: str, start: int) -> bool:
     if _MASK not in masked:
         return False
     outside = re.sub(r"[\x00\"“”«»'.,?!;:’‘—–-]", " ", masked).split()
-    return len(outside) <= (0 if masked[:1] not in _QUOTE_ANY + "'" and len(outside) > 3 else 3)
+    return len(outside) <= 3
 
 
 def find_attributions(text: str) -> list[Attribution]:
@@ -644,13 +705,18 @@ _QUESTION_PATTERNS = [
         re.I,
     ),
     re.compile(rf"\baccording\s+to\s+{_Q_NAME}\s*(?:[,?.!]|$)", re.I),
-    re.compile(rf"\bwhat\s+{_Q_NAME}\s+(?:{_QUESTION_VERBS})\b", re.I),
+    re.compile(
+        rf"\bwhat\s+(?!(?:did|does|do|has|have|had|was|is|would|will)\b)"
+        rf"{_Q_NAME}\s+(?:{_QUESTION_VERBS})\b",
+        re.I,
+    ),
     re.compile(
         rf"\b{_Q_NAME}[’']s\s+(?:view|views|opinion|position|take|comments?|remarks?|"
         r"statements?|words|quotes?|response|reaction|argument|claim|stance)\b",
         re.I,
     ),
 ]
+_QUESTION_WORDS = frozenset("did does do has have had was is would will were are".split())
 _NOT_NAMES = frozenset(
     """
     the article story report it he she they you i we this that author writer reporter
@@ -670,6 +736,8 @@ def speakers_in_question(question: str) -> list[str]:
                 found.append((match.start(1), name))
     if not found:
         for match in _RUN_RE.finditer(question):
+            if match.start() == 0 and " " not in match.group():
+                continue  # the question's own first word ("Summarize", "Who")
             cleaned = _clean_run(match.group(), False)
             if cleaned and _norm(cleaned[0]) not in _NOT_NAMES:
                 found.append((match.start(), cleaned[0]))
@@ -683,9 +751,7 @@ def speakers_in_question(question: str) -> list[str]:
 def _clean_question_name(raw: str) -> str | None:
     tokens = raw.split()
     while tokens and (
-        _norm(tokens[0]) in _TITLES
-        or _norm(tokens[0]) in _AFFILIATIONS
-        or _norm(tokens[0]) == "the"
+        _norm(tokens[0]) in _TITLES | _AFFILIATIONS | _STOP | _NOT_NAMES | _QUESTION_WORDS
     ):
         tokens = tokens[1:]
     if not tokens or any(_norm(t) in _NOT_NAMES for t in tokens):

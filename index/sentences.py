@@ -14,7 +14,7 @@ import re
 _ABBREVIATION_WORDS = """
 mr mrs ms dr prof sr jr st mt ft gen lt col maj capt cpl sgt adm cmdr gov sen rep
 rev hon pres supt insp det atty messrs mme mlle jan feb mar apr jun jul aug sep sept
-oct nov dec inc corp co ltd llc bros dept univ assn est approx vs etc al no nos vol
+oct nov dec inc corp co ltd llc bros dept univ assn est approx vs etc al nos vol
 fig ave blvd rd a.m p.m u.s u.k u.n e.g i.e d.c
 """
 _ABBREVIATIONS = frozenset(_ABBREVIATION_WORDS.split())

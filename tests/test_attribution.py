@@ -1,0 +1,290 @@
+"""Tests for the rule-based speaker attribution in :mod:`index.attribution`."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from index.attribution import (
+    Attribution,
+    find_attributions,
+    name_matches,
+    speakers_in_question,
+)
+
+SEED = Path(__file__).resolve().parents[1] / "seeds" / "putin-kim-jong-un.json"
+
+
+def _spans(text: str) -> list[tuple[str, str, str]]:
+    """(speaker, kind, sentence text) for every attribution of ``text``."""
+    return [(a.speaker, a.kind, text[a.start : a.end]) for a in find_attributions(text)]
+
+
+def _speaker_of(text: str, sentence: str) -> str | None:
+    """The speaker of the attribution whose span contains ``sentence`` (None if none)."""
+    where = text.index(sentence)
+    for attribution in find_attributions(text):
+        if attribution.start <= where and where + len(sentence) <= attribution.end:
+            return attribution.speaker
+    return None
+
+
+# --------------------------------------------------------------------------- cue forms
+
+
+def test_quote_then_name_and_verb() -> None:
+    text = 'The council met on Tuesday.\n\n"We will win this fight," Smith said.'
+    assert _spans(text) == [("Smith", "direct", '"We will win this fight," Smith said.')]
+
+
+def test_quote_then_inverted_verb_and_name() -> None:
+    text = '"Nobody expected the bridge to close so early in the season." said Ann Olsen.'
+    assert _spans(text) == [("Ann Olsen", "direct", text)]
+
+
+def test_told_reporters_and_added() -> None:
+    text = (
+        'Paula Reyes runs the clinic.\n\n"We have no beds left," Reyes told reporters.\n\n'
+        "The waiting list is now six months long, Reyes added."
+    )
+    found = _spans(text)
+    assert [(s, k) for s, k, _ in found] == [("Paula Reyes", "direct"), ("Paula Reyes", "reported")]
+    assert found[1][2] == "The waiting list is now six months long, Reyes added."
+
+
+def test_cue_before_quote_with_colon() -> None:
+    text = 'Tom Becker said: "The vote is a disgrace and we will appeal it."'
+    assert _spans(text) == [("Tom Becker", "direct", text)]
+
+
+def test_reported_speech_with_that() -> None:
+    text = "The mayor, Lena Ortiz, spoke on Friday.\n\nOrtiz said that the plan would fail."
+    assert _spans(text)[-1] == ("Lena Ortiz", "reported", "Ortiz said that the plan would fail.")
+
+
+def test_relative_clause_names_are_not_the_speaker() -> None:
+    text = (
+        "Retired Col. Dana Whitfield, who appeared on the panel alongside Ruiz, said the "
+        "harbor could not be reopened before spring."
+    )
+    assert _spans(text) == [("Dana Whitfield", "reported", text)]
+
+
+def test_role_then_name_appositive() -> None:
+    text = "A spokesman for the port, Omar Haddad, said the cranes were idle."
+    assert _spans(text) == [("Omar Haddad", "reported", text)]
+
+
+def test_subject_then_verb_phrase_and_said() -> None:
+    text = "Ingrid Holm was touring the plant on Monday and said the line would reopen."
+    assert _spans(text) == [("Ingrid Holm", "reported", text)]
+
+
+def test_sentence_final_cue_wins_over_earlier_pronoun_clause() -> None:
+    text = (
+        "Vera Stone backed the bill.\n\n"
+        "She promised to fix the roads by June, Councilman Rob Hale said."
+    )
+    assert _speaker_of(text, "She promised to fix the roads") == "Rob Hale"
+
+
+def test_cue_in_leading_subordinate_clause_is_not_the_speaker() -> None:
+    text = "After Dan Price announced his plan, Mia Ross wrote that it would fail."
+    assert _spans(text) == [("Mia Ross", "reported", text)]
+
+
+def test_according_to() -> None:
+    text = "The deal is dead, according to Senator Jane Doe."
+    assert find_attributions(text) == [Attribution(0, len(text), "Jane Doe", "according_to")]
+
+
+def test_organisation_speakers() -> None:
+    text = (
+        "The White House said the visit would go ahead.\n\n"
+        "AROS said the river had risen two metres overnight."
+    )
+    assert [s for s, _, _ in _spans(text)] == ["the White House", "AROS"]
+
+
+def test_curly_quotes() -> None:
+    text = "“The numbers do not add up,” Keller said. “They never did.”"
+    found = find_attributions(text)
+    assert [a.speaker for a in found] == ["Keller", "Keller"]
+    assert text[found[1].start : found[1].end] == "“They never did.”"
+
+
+def test_double_apostrophe_quotes() -> None:
+    text = "''We ran out of salt by noon,'' said Mr. Brandt, a road supervisor."
+    assert _spans(text) == [("Brandt", "direct", text)]
+
+
+# --------------------------------------------------------------------------- spans
+
+
+def test_multi_sentence_quote_with_cue_at_end_is_one_span() -> None:
+    text = '"It rained. Then it poured. Then the levee broke," Paul Novak said.'
+    assert find_attributions(text) == [Attribution(0, len(text), "Paul Novak", "direct")]
+
+
+def test_multi_sentence_quote_after_cue_is_one_span() -> None:
+    text = 'Novak said: "It rained. Then it poured. Then the levee broke."\n\nThe town flooded.'
+    found = find_attributions(text)
+    assert len(found) == 1
+    assert text[found[0].start : found[0].end] == (
+        'Novak said: "It rained. Then it poured. Then the levee broke."'
+    )
+
+
+def test_continuation_quote_belongs_to_previous_speaker() -> None:
+    text = (
+        'Nora Quist chairs the board. "Costs are up. Sales are down," Quist told CNN. '
+        '"But we are not closing."'
+    )
+    found = find_attributions(text)
+    assert [text[a.start : a.end] for a in found] == [
+        '"Costs are up. Sales are down," Quist told CNN.',
+        '"But we are not closing."',
+    ]
+    assert {a.speaker for a in found} == {"Nora Quist"}
+
+
+def test_continuation_stops_at_narration() -> None:
+    text = (
+        '"We are ready," Quist said.\n\nThe company lost money in May.\n\n"Nobody saw it coming."'
+    )
+    spans = [text[a.start : a.end] for a in find_attributions(text)]
+    assert spans == ['"We are ready," Quist said.']
+
+
+def test_spans_are_whole_stripped_sentences_in_one_paragraph() -> None:
+    text = '  Intro line here.\n\n  "We tried," Lee said.  Then he left.  \n\nEnd.'
+    for attribution in find_attributions(text):
+        span = text[attribution.start : attribution.end]
+        assert span == span.strip()
+        assert "\n\n" not in span
+    assert _spans(text) == [("Lee", "direct", '"We tried," Lee said.')]
+
+
+# --------------------------------------------------------------------------- speakers
+
+
+def test_pronoun_resolves_to_latest_named_person() -> None:
+    text = (
+        "Karen Voss met Peter Lind on Monday.\n\n"
+        "Lind arrived late. \"The talks went well,\" he said.\n\n"
+        "She told reporters that nothing was agreed."
+    )
+    assert _speaker_of(text, '"The talks went well," he said.') == "Peter Lind"
+    assert _speaker_of(text, "She told reporters that nothing was agreed.") == "Karen Voss"
+
+
+def test_surname_resolves_to_full_name_without_titles() -> None:
+    text = (
+        "Retired Lt. Gen. Mark Hertling spoke first.\n\n"
+        "Retired Maj. Gen. James \"Spider\" Marks spoke next.\n\n"
+        "Hertling said the army was exhausted.\n\nMarks said the shells were old."
+    )
+    assert _speaker_of(text, "Hertling said the army was exhausted.") == "Mark Hertling"
+    assert _speaker_of(text, "Marks said the shells were old.") == 'James "Spider" Marks'
+
+
+def test_similar_surnames_stay_apart() -> None:
+    text = (
+        "Martin Schultz and Anna Schulz were in the room.\n\n"
+        "Schulz said the budget was fine.\n\nSchultz said it was not."
+    )
+    assert [a.speaker for a in find_attributions(text)] == ["Anna Schulz", "Martin Schultz"]
+
+
+def test_no_guess_for_quote_without_cue() -> None:
+    text = 'Mayor calls budget "a disaster"\n\n"This cannot go on." The council adjourned.'
+    assert find_attributions(text) == []
+
+
+def test_passive_told_is_not_a_cue() -> None:
+    assert find_attributions("Smith was told the office had closed.") == []
+
+
+# --------------------------------------------------------------------------- seed article
+
+
+def _seed_text() -> str:
+    return json.loads(SEED.read_text(encoding="utf-8"))["text"]
+
+
+def test_seed_article_marks_and_hertling() -> None:
+    text = _seed_text()
+    found = find_attributions(text)
+    marks = [text[a.start : a.end] for a in found if a.speaker == 'James "Spider" Marks']
+    assert any(s.startswith('Retired Maj. Gen. James "Spider" Marks, who was') for s in marks)
+    assert any(s.startswith('"Additional weapons') and s.endswith("Marks told CNN.") for s in marks)
+    assert any(s.startswith('"But again, this is not going') for s in marks)
+    for attribution in found:
+        span = text[attribution.start : attribution.end]
+        if "Hertling said" in span or "Hertling, who previously" in span:
+            assert attribution.speaker == "Mark Hertling"
+        if "Marks" in span and "Hertling" not in span.replace("alongside Hertling", ""):
+            assert attribution.speaker != "Mark Hertling"
+
+
+def test_seed_article_hertling_statements() -> None:
+    text = _seed_text()
+    hertling = [
+        text[a.start : a.end] for a in find_attributions(text) if a.speaker == "Mark Hertling"
+    ]
+    assert hertling[0].startswith("Plans for arms negotiations")
+    assert any("Mr. Putin is scrambling for help" in s for s in hertling)
+    assert not any("Marks" in s for s in hertling)
+
+
+def test_speed_on_a_long_article() -> None:
+    paragraph = (
+        'Officials met on Monday. "We are making progress on the talks," Jane Roe told CNN. '
+        "Roe, who leads the delegation, said a deal was close. The talks resume Friday, "
+        "according to the State Department."
+    )
+    text = "\n\n".join([paragraph] * 25)  # about 900 words
+    find_attributions(text)
+    started = time.perf_counter()
+    for _ in range(5):
+        find_attributions(text)
+    assert (time.perf_counter() - started) / 5 < 0.02
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def test_name_matches_whole_tokens_only() -> None:
+    marks = 'James "Spider" Marks'
+    assert name_matches("Marks", marks)
+    assert name_matches("James Marks", marks)
+    assert name_matches("Spider Marks", marks)
+    assert name_matches("spider", marks)
+    assert name_matches("marks", marks)
+    assert not name_matches("Marks", "Mark Hertling")
+    assert not name_matches("Mark", "Mark Hertling")
+    assert not name_matches("James", marks)
+    assert not name_matches("Schulz", "Martin Schultz")
+    assert not name_matches("Schult", "Martin Schultz")
+    assert name_matches("Hertling", "Mark Hertling")
+    assert name_matches("Gen. Hertling", "Mark Hertling")
+
+
+def test_name_matches_normalises_accents_apostrophes_and_the() -> None:
+    assert name_matches("Jose Nunez", "José Núñez")
+    assert name_matches("OBrien", "Conan O’Brien")
+    assert name_matches("White House", "the White House")
+    assert not name_matches("House", "Mark Hertling")
+
+
+def test_speakers_in_question() -> None:
+    assert speakers_in_question("What did Marks say?") == ["Marks"]
+    assert speakers_in_question("what did marks say") == ["marks"]
+    assert speakers_in_question("What did Sen. Bernie Sanders say about the Iran deal?") == [
+        "Bernie Sanders"
+    ]
+    assert speakers_in_question("What was Hertling's view on the war?") == ["Hertling"]
+    assert speakers_in_question("According to Hertling, what happens next?") == ["Hertling"]
+    assert speakers_in_question("Summarize the article") == []
+    assert speakers_in_question("What did he say?") == []
