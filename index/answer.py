@@ -25,18 +25,28 @@ from index.models import Answer, Citation, Quote
 from index.search import Candidate, content_words
 from index.store import StoredAttribution, StoredPassage
 
-ANSWER_THRESHOLD = 0.35
-"""Minimum cosine between question and best passage for a general answer."""
-KEEP_MARGIN = 0.12
-"""General answers keep passages within this cosine of the best one."""
-FOLLOW_UP_THRESHOLD = 0.2
+ANSWER_THRESHOLD = 0.6
+"""Minimum :func:`relevance` of the best passage for a general answer (calibrated on the
+dev sets: 90% abstention on off-topic questions, see README "Quality")."""
+KEYWORD_WEIGHT = 0.5
+COVERAGE_WEIGHT = 0.5
+KEEP_MARGIN = 0.25
+"""General answers keep passages within this relevance of the best one."""
+FOLLOW_UP_THRESHOLD = 0.35
 """A follow-up names its articles already, so a looser match to them is still an answer."""
 NOT_FOUND = "I couldn't find that in the indexed articles."
 
 
 @dataclass(frozen=True)
 class ScoredStatement:
-    attribution: StoredAttribution
+    """A span to quote for a person: an attributed statement, or a passage naming them."""
+
+    article_pk: int
+    start: int
+    end: int
+    speaker: str | None
+    kind: str
+    """``direct``, ``reported``, ``according_to``, or ``mention`` (no attribution found)."""
     passage: StoredPassage
     score: float
 
@@ -104,33 +114,56 @@ def rank_statements(
     titles: dict[int, str],
     topic: Sequence[str],
 ) -> list[ScoredStatement]:
-    """Order a person's statements: best-matching article first, then by relevance/position."""
+    """Order a person's statements: best-matching article first, then within each article.
+
+    An article ranks by how many of the question's topic words its title holds (the
+    strongest sign in "What did X say about Y?"), then by the best cosine of its statements,
+    and articles with attributed statements come before ones that only name the person.
+    Within an article, with a topic the most relevant statements come first; without one,
+    the person's own words first, in article order.
+    """
+    topic_stems = {_stem(w) for w in topic}
+    if not topic_stems and any(s.kind != "mention" for s in statements):
+        statements = [s for s in statements if s.kind != "mention"]
     by_article: dict[int, list[ScoredStatement]] = {}
     for statement in statements:
-        by_article.setdefault(statement.attribution.article_pk, []).append(statement)
-    topic_stems = {_stem(w) for w in topic}
+        by_article.setdefault(statement.article_pk, []).append(statement)
 
     def article_score(article_pk: int) -> float:
         title_stems = {_stem(w) for w in content_words(titles.get(article_pk, ""))}
         overlap = len(topic_stems & title_stems) / len(topic_stems) if topic_stems else 0.0
-        best = max(s.score for s in by_article[article_pk])
-        return overlap + best + 0.01 * len(by_article[article_pk])
+        group = by_article[article_pk]
+        attributed = any(s.kind != "mention" for s in group)
+        return 2 * overlap + max(s.score for s in group) + (0.6 if attributed else 0.0)
 
     ordered: list[ScoredStatement] = []
     for article_pk in sorted(by_article, key=article_score, reverse=True):
         group = by_article[article_pk]
         if topic_stems:
             group = sorted(group, key=lambda s: -s.score)
-        else:  # the person's own words first, then what they were reported to say
-            group = sorted(
-                group, key=lambda s: (s.attribution.kind != "direct", s.attribution.start)
-            )
+        else:
+            group = sorted(group, key=lambda s: (KIND_ORDER.get(s.kind, 9), s.start))
         ordered.extend(group)
     return ordered
 
 
+KIND_ORDER = {"direct": 0, "reported": 1, "according_to": 2, "mention": 3}
+
+
 def _stem(word: str) -> str:
     return word[:6]
+
+
+def mentions_name(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` names one of ``names`` by surname, as a capitalised whole word."""
+    for name in names:
+        surname = name.split()[-1].strip("\"“”'’.,")
+        if not surname:
+            continue
+        for match in re.finditer(rf"\b{re.escape(surname)}\b", text, re.IGNORECASE):
+            if match.group()[0].isupper():
+                return True
+    return False
 
 
 def overlapping_passage(
@@ -157,25 +190,32 @@ def speaker_for_passage(
     return speakers.pop() if len(speakers) == 1 else None
 
 
+def relevance(candidate: Candidate) -> float:
+    """Absolute evidence that a passage answers: dense cosine plus word coverage."""
+    return candidate.dense + COVERAGE_WEIGHT * candidate.coverage
+
+
+def rank_score(candidate: Candidate) -> float:
+    """Ordering among candidates: relevance plus BM25 relative to the question's best hit."""
+    return relevance(candidate) + KEYWORD_WEIGHT * candidate.keyword
+
+
 def select_general(
     candidates: Sequence[Candidate], limit: int, threshold: float = ANSWER_THRESHOLD
 ) -> list[Candidate]:
-    """The candidates worth quoting, best first; empty when nothing is relevant enough."""
-    if not candidates:
-        return []
-    ranked = sorted(candidates, key=lambda c: -(c.dense + _keyword_bonus(c)))
-    best = ranked[0].dense + _keyword_bonus(ranked[0])
-    if max(c.dense for c in candidates) < threshold:
-        return []
-    floor = max(threshold, best - KEEP_MARGIN)
-    chosen = [c for c in ranked if c.dense + _keyword_bonus(c) >= floor]
-    return chosen[:limit]
+    """The candidates worth quoting, best first; empty when nothing is relevant enough.
 
-
-def _keyword_bonus(candidate: Candidate) -> float:
-    if candidate.keyword_rank is None:
-        return 0.0
-    return 0.08 / (1 + candidate.keyword_rank / 3)
+    Relevance (absolute) decides whether to answer at all; the rank score (which adds a
+    BM25 term that is relative to the question's best keyword hit) orders the quotes.
+    """
+    if not candidates or max(relevance(c) for c in candidates) < threshold:
+        return []
+    ranked = sorted(candidates, key=rank_score, reverse=True)
+    best = rank_score(ranked[0])
+    chosen = [
+        c for c in ranked if relevance(c) >= threshold and rank_score(c) >= best - KEEP_MARGIN
+    ]
+    return chosen[:limit] or ranked[:1]
 
 
 def make_quote(

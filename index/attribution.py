@@ -104,7 +104,11 @@ _AUX_OR_ADVERB = frozenset(
 _PASSIVE = frozenset("was were been being is are be am".split())
 # Verbs that only count as speech when followed by the right word ("point out").
 _NEEDS_PARTICLE = {
-    "point": "out", "points": "out", "pointed": "out", "put": "it", "puts": "it",
+    "point": "out",
+    "points": "out",
+    "pointed": "out",
+    "put": "it",
+    "puts": "it",
 }
 
 _TITLES = frozenset(
@@ -232,9 +236,7 @@ def _is_possessive(token: str) -> bool:
 def _clean_run(run: str, after_the: bool) -> tuple[str, bool] | None:
     """(name, is_organisation) for a run of capitalised words, or None if it names no one."""
     tokens = run.split()
-    while tokens and (
-        _norm(tokens[0]) in _STOP or (len(tokens) > 1 and tokens[0].endswith("ing"))
-    ):
+    while tokens and (_norm(tokens[0]) in _STOP or (len(tokens) > 1 and tokens[0].endswith("ing"))):
         after_the = after_the or _norm(tokens[0]) == "the"
         tokens = tokens[1:]
     if not tokens or _is_possessive(tokens[-1]):
@@ -521,7 +523,7 @@ def _is_final_cue(masked: str, verb: re.Match[str]) -> bool:
 def _in_subordinate_clause(masked: str, position: int) -> bool:
     """The cue sits in a leading "After X announced ..., " clause."""
     lead = _SUBORDINATOR.match(masked)
-    return lead is not None and "," not in masked[: position] and "," in masked[position:]
+    return lead is not None and "," not in masked[:position] and "," in masked[position:]
 
 
 def _cues(masked: str, offset: int) -> list[_Cue]:
@@ -579,6 +581,7 @@ class _State:
                 self.registry.gender.setdefault(surname[0], pronoun)
                 return person
         return None
+
     chain_speaker: str | None = None  # speaker a following bare quotation continues
 
 
@@ -734,13 +737,6 @@ def speakers_in_question(question: str) -> list[str]:
             name = _clean_question_name(match.group(1))
             if name:
                 found.append((match.start(1), name))
-    if not found:
-        for match in _RUN_RE.finditer(question):
-            if match.start() == 0 and " " not in match.group():
-                continue  # the question's own first word ("Summarize", "Who")
-            cleaned = _clean_run(match.group(), False)
-            if cleaned and _norm(cleaned[0]) not in _NOT_NAMES:
-                found.append((match.start(), cleaned[0]))
     names: list[str] = []
     for _, name in sorted(found):
         if name not in names:

@@ -39,7 +39,7 @@ from index.models import (
     Quote,
     Stats,
 )
-from index.search import hybrid_search
+from index.search import content_words, hybrid_search, word_coverage
 from index.store import NewAttribution, Store
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
 
@@ -356,7 +356,7 @@ class Library:
 
         ``article_ids`` restricts the answer to those articles (follow-up questions).
         """
-        question = " ".join(question.split())
+        question = question.strip()
         if not question:
             raise BadArticle("Ask a question, e.g. “What did Marks say?”")
         self._require_model_match()
@@ -365,14 +365,14 @@ class Library:
         query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
         names = answering.question_speakers(question)
         if names:
-            answer = await self._answer_speaker(
+            answer = await self._answer_person(
                 question, names, query_vector, collections, limit, article_ids
             )
             if answer is not None:
                 return answer
         return await self._answer_general(question, query_vector, collections, limit, article_ids)
 
-    async def _answer_speaker(
+    async def _answer_person(
         self,
         question: str,
         names: Sequence[str],
@@ -381,47 +381,72 @@ class Library:
         limit: int,
         article_ids: Sequence[str] | None,
     ) -> Answer | None:
+        """What a named person said: their attributed statements, else passages naming them."""
         keys = sorted({answering.speaker_key(n) for n in names} - {""})
-        found = await self.store.attributions_by_surname(keys, collections)
-        found = answering.matching_attributions(found, names)
-        if not found:
+        if not keys:
             return None
+        attributed = answering.matching_attributions(
+            await self.store.attributions_by_surname(keys, collections), names
+        )
+        hits = await self.store.keyword_search(
+            " OR ".join(f'"{key}"' for key in keys), collections, 100
+        )
+        mentioning = await self.store.passages(passage_id for passage_id, _ in hits)
+        article_pks = dict.fromkeys(
+            [a.article_pk for a in attributed]
+            + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
+        )
         statements: list[answering.ScoredStatement] = []
         titles: dict[int, str] = {}
         texts: dict[int, str] = {}
-        for article_pk in dict.fromkeys(a.article_pk for a in found):
+        for article_pk in article_pks:
             article = await self.store.article_by_pk(article_pk)
             if article is None or (article_ids is not None and article.id not in article_ids):
                 continue
             titles[article_pk], texts[article_pk] = article.title, article.text
-            mine = answering.join_split_quotes(
-                [a for a in found if a.article_pk == article_pk], texts
-            )
             passages = await self.store.article_passages(article_pk)
             vectors = await self.store.passage_embeddings(
                 [p.id for p in passages], self.embedder.dimension
+            )
+            mine = answering.join_split_quotes(
+                [a for a in attributed if a.article_pk == article_pk], texts
             )
             for attribution in mine:
                 passage = answering.overlapping_passage(
                     passages, attribution.start, attribution.end
                 )
-                if passage is None:
-                    continue
-                score = answering.cosine(query_vector, vectors[passage.id])
-                statements.append(answering.ScoredStatement(attribution, passage, score))
+                if passage is not None:
+                    statements.append(
+                        answering.ScoredStatement(
+                            article_pk,
+                            attribution.start,
+                            attribution.end,
+                            attribution.speaker,
+                            attribution.kind,
+                            passage,
+                            answering.cosine(query_vector, vectors[passage.id]),
+                        )
+                    )
+            if not mine:
+                statements.extend(
+                    answering.ScoredStatement(
+                        article_pk,
+                        p.start,
+                        p.end,
+                        None,
+                        "mention",
+                        p,
+                        answering.cosine(query_vector, vectors[p.id]),
+                    )
+                    for p in passages
+                    if answering.mentions_name(p.text, names)
+                )
         if not statements:
             return None
         topic = answering.topic_words(question, names)
         ranked = answering.rank_statements(statements, titles, topic)
         quotes = [
-            answering.make_quote(
-                s.passage,
-                texts[s.attribution.article_pk],
-                s.attribution.start,
-                s.attribution.end,
-                s.attribution.speaker,
-                s.score,
-            )
+            answering.make_quote(s.passage, texts[s.article_pk], s.start, s.end, s.speaker, s.score)
             for s in ranked
         ]
         quotes = answering.merge_duplicates(quotes)[:limit]
@@ -450,9 +475,11 @@ class Library:
         vectors = await self.store.passage_embeddings(
             [c.passage_id for c in candidates if c.dense_rank is None], self.embedder.dimension
         )
+        words = content_words(question)
         for candidate in candidates:
             if candidate.passage_id in vectors:
                 candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
+            candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
         threshold = (
             answering.ANSWER_THRESHOLD if article_ids is None else answering.FOLLOW_UP_THRESHOLD
         )

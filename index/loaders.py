@@ -35,11 +35,19 @@ class Loaded:
 
 
 def load_paths(paths: Iterable[Path]) -> Loaded:
-    """Read files, and the supported files inside folders (recursively, sorted)."""
+    """Read files, and the supported files inside folders (recursively, sorted).
+
+    Inside folders, ``README*`` files are skipped: they describe the folder, not news.
+    """
     loaded = Loaded()
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES)
+            files = sorted(
+                p
+                for p in path.rglob("*")
+                if p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not p.name.upper().startswith("README")
+            )
             if not files:
                 loaded.failures.append(
                     IngestFailure(str(path), "no .txt, .md, .html, .json or .jsonl files in it")

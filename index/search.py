@@ -42,7 +42,11 @@ class Candidate:
     dense: float = 0.0
     dense_rank: int | None = None
     keyword_rank: int | None = None
+    keyword: float = 0.0
+    """BM25 relative to the best keyword hit of the question (1.0 for the best)."""
     fused: float = 0.0
+    coverage: float = 0.0
+    """Share of the question's content words found in the passage."""
 
 
 def content_words(text: str) -> list[str]:
@@ -53,6 +57,15 @@ def content_words(text: str) -> list[str]:
         if len(word) > 1 and word not in STOPWORDS:
             words.append(word)
     return words
+
+
+def word_coverage(question_words: Sequence[str], text: str) -> float:
+    """Share of ``question_words`` occurring in ``text`` (compared on 5-letter prefixes)."""
+    wanted = {word[:5] for word in question_words}
+    if not wanted:
+        return 0.0
+    present = {word[:5] for word in content_words(text)}
+    return len(wanted & present) / len(wanted)
 
 
 def keyword_match_expression(question: str) -> str | None:
@@ -83,11 +96,12 @@ async def hybrid_search(
         candidates[passage_id] = Candidate(passage_id, dense=score, dense_rank=rank)
     expression = keyword_match_expression(question)
     if expression:
-        for rank, (passage_id, _bm25) in enumerate(
-            await store.keyword_search(expression, collections, limit)
-        ):
+        hits = await store.keyword_search(expression, collections, limit)
+        best = hits[0][1] if hits else 0.0
+        for rank, (passage_id, bm25) in enumerate(hits):
             candidate = candidates.setdefault(passage_id, Candidate(passage_id))
             candidate.keyword_rank = rank
+            candidate.keyword = bm25 / best if best else 0.0  # FTS5 bm25 is negative
     for candidate in candidates.values():
         for rank in (candidate.dense_rank, candidate.keyword_rank):
             if rank is not None:

@@ -1,0 +1,68 @@
+"""The `newsbot` command as a user runs it: a subprocess on a fresh data directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def _newsbot(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}
+    env.pop("NEWSBOT_SEEDS_DIR", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).parent.parent,
+    )
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cli") / "data"
+
+
+def test_ask_json_from_stdin_on_fresh_install(data_dir: Path) -> None:
+    result = _newsbot(
+        data_dir, "ask", "--json", stdin="What did Marks say?\nWho won the 1998 Tour de France?\n"
+    )
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["question"] for line in lines] == [
+        "What did Marks say?",
+        "Who won the 1998 Tour de France?",
+    ]
+    marks, unrelated = lines
+    assert marks["answered"] and "Additional weapons" in marks["quotes"][0]["text"]
+    assert "Marks" in marks["quotes"][0]["speaker"]
+    assert unrelated == {"question": unrelated["question"], "answered": False, "quotes": []}
+
+
+def test_ingest_reports_refusals_and_answers_new_article(data_dir: Path, tmp_path: Path) -> None:
+    good = tmp_path / "ferry.txt"
+    good.write_text(
+        "Night ferry service returns\n\n"
+        "The night ferry will run again from May, the harbour authority said. "
+        '"Shift workers asked for it for years," said Lena Okafor, the authority\'s director.'
+    )
+    bad = tmp_path / "blank.txt"
+    bad.write_text("\n\n")
+    result = _newsbot(data_dir, "ingest", str(good), str(bad))
+    assert result.returncode == 2
+    assert "added" in result.stdout and "Night ferry service returns" in result.stdout
+    assert f"{bad}: the file is empty" in result.stderr
+    asked = _newsbot(data_dir, "ask", "What did Okafor say?")
+    assert asked.returncode == 0
+    assert "Shift workers asked for it for years" in asked.stdout
+    assert "Lena Okafor" in asked.stdout and "paragraph 1" in asked.stdout
+    missing = _newsbot(data_dir, "remove", "no-such-article")
+    assert missing.returncode == 1
+    assert "No article with id 'no-such-article'" in missing.stderr
