@@ -84,10 +84,11 @@ def matching_attributions(
 def join_split_quotes(
     attributions: Sequence[StoredAttribution], text_of: dict[int, str]
 ) -> list[StoredAttribution]:
-    """Merge consecutive statements of one speaker in one paragraph into one.
+    """Merge back-to-back statements of one speaker into one quote (up to a length).
 
     A quotation interrupted by its attribution ("…," Marks told CNN. "But again, …")
-    reads as one statement and stays together.
+    reads as one statement and stays together, and so does a paraphrase followed by the
+    quotation it introduces in the next paragraph.
     """
     merged: list[StoredAttribution] = []
     for attribution in sorted(attributions, key=lambda a: (a.article_pk, a.start)):
@@ -98,7 +99,7 @@ def join_split_quotes(
             and previous.speaker == attribution.speaker
             and attribution.start >= previous.end
             and not text_of[attribution.article_pk][previous.end : attribution.start].strip()
-            and "\n" not in text_of[attribution.article_pk][previous.end : attribution.start]
+            and attribution.end - previous.start <= MAX_JOINED_CHARS
         ):
             kind = "direct" if "direct" in (previous.kind, attribution.kind) else previous.kind
             merged[-1] = StoredAttribution(
@@ -147,7 +148,9 @@ def rank_statements(
     return ordered
 
 
-KIND_ORDER = {"direct": 0, "reported": 1, "according_to": 2, "mention": 3}
+KIND_ORDER = {"direct": 0, "reported": 0, "according_to": 0, "mention": 1}
+"""Without a topic, statements keep article order (the lead usually states the gist)."""
+MAX_JOINED_CHARS = 600
 
 
 def _stem(word: str) -> str:

@@ -655,13 +655,32 @@ def _is_bare_quote(text: str, masked: str, start: int) -> bool:
     return len(outside) <= 3
 
 
+_DASH_SIGNATURE = re.compile(
+    r"(?P<quote>[“\"][^“”\"]{12,}[”\"])[ \t]*[―—–][ \t]*"
+    r"(?P<name>[A-Z][\w’'.-]+(?:[ \t]+[A-Z][\w’'.-]+){0,3})\.?"
+)
+
+
+def _dash_signatures(text: str) -> list[Attribution]:
+    """Quotations signed with a dash, as in reader round-ups: “…” ― Jane Doe."""
+    found = []
+    for match in _DASH_SIGNATURE.finditer(text):
+        name = _clean_run(match.group("name").rstrip("."), False)
+        if name:
+            found.append(Attribution(match.start(), match.end(), name[0], "direct"))
+    return found
+
+
 def find_attributions(text: str) -> list[Attribution]:
     """Statements in ``text`` with their speakers, in text order (see module docstring)."""
     state = _State(_Registry(text))
     found: list[Attribution] = []
     for p_start, p_end in paragraphs(text):
         _attribute_paragraph(text, p_start, p_end, state, found)
-    return found
+    for signed in _dash_signatures(text):
+        if not any(a.start < signed.end and signed.start < a.end for a in found):
+            found.append(signed)
+    return sorted(found, key=lambda a: a.start)
 
 
 # --------------------------------------------------------------------------- questions

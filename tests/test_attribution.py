@@ -288,3 +288,15 @@ def test_speakers_in_question() -> None:
     assert speakers_in_question("According to Hertling, what happens next?") == ["Hertling"]
     assert speakers_in_question("Summarize the article") == []
     assert speakers_in_question("What did he say?") == []
+
+
+def test_dash_signed_quotes_in_a_reader_round_up() -> None:
+    text = (
+        "Readers answered our call.\n\n"
+        "“The debate showed who he really is. A disgrace.” ― Marta Quill\n"
+        "“I am ashamed of this campaign and its tone.” ― Jon Ashby."
+    )
+    found = {a.speaker: text[a.start : a.end] for a in find_attributions(text)}
+    assert found["Marta Quill"].startswith("“The debate showed")
+    assert found["Jon Ashby"].startswith("“I am ashamed")
+    assert not any("Ashby" in speaker for speaker in found if speaker != "Jon Ashby")
