@@ -388,9 +388,14 @@ class Library:
         attributed = answering.matching_attributions(
             await self.store.attributions_by_surname(keys, collections), names
         )
-        hits = await self.store.keyword_search(
-            " OR ".join(f'"{key}"' for key in keys), collections, 100
-        )
+        name_query = " OR ".join(f'"{key}"' for key in keys)
+        topic = answering.topic_words(question, names)
+        hits = await self.store.keyword_search(name_query, collections, 100)
+        if topic:  # passages naming the person in articles about the topic (title or text)
+            topic_query = " OR ".join(f'"{word}"' for word in dict.fromkeys(topic))
+            hits += await self.store.keyword_search(
+                f"({name_query}) AND ({topic_query})", collections, 100
+            )
         mentioning = await self.store.passages(passage_id for passage_id, _ in hits)
         article_pks = dict.fromkeys(
             [a.article_pk for a in attributed]
@@ -443,7 +448,6 @@ class Library:
                 )
         if not statements:
             return None
-        topic = answering.topic_words(question, names)
         ranked = answering.rank_statements(statements, titles, topic)
         quotes = [
             answering.make_quote(s.passage, texts[s.article_pk], s.start, s.end, s.speaker, s.score)
