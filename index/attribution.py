@@ -656,18 +656,30 @@ def _is_bare_quote(text: str, masked: str, start: int) -> bool:
 
 
 _DASH_SIGNATURE = re.compile(
-    r"(?P<quote>[“\"][^“”\"]{12,}[”\"])[ \t]*[―—–][ \t]*"
-    r"(?P<name>[A-Z][\w’'.-]+(?:[ \t]+[A-Z][\w’'.-]+){0,3})\.?"
+    r"[”\"][ \t]*[―—][ \t]*(?P<name>[A-Z][\w’'.-]+(?:[ \t]+[A-Z][\w’'.-]+){0,4})"
 )
 
 
 def _dash_signatures(text: str) -> list[Attribution]:
-    """Quotations signed with a dash, as in reader round-ups: “…” ― Jane Doe."""
+    """Quotations signed with a dash, as in reader round-ups: “…” ― Jane Doe.
+
+    Such quotes often follow each other on one line, so a quote starts where the previous
+    signature (or the line) ends.
+    """
     found = []
+    floor = 0
     for match in _DASH_SIGNATURE.finditer(text):
+        line_start = text.rfind("\n", 0, match.start()) + 1
+        start = max(floor, line_start)
+        while start < match.start() and text[start].isspace():
+            start += 1
+        end = match.end()
+        if end < len(text) and text[end] == ".":
+            end += 1
+        floor = end
         name = _clean_run(match.group("name").rstrip("."), False)
-        if name:
-            found.append(Attribution(match.start(), match.end(), name[0], "direct"))
+        if name and match.start() - start >= 12:
+            found.append(Attribution(start, end, name[0], "direct"))
     return found
 
 
@@ -677,10 +689,10 @@ def find_attributions(text: str) -> list[Attribution]:
     found: list[Attribution] = []
     for p_start, p_end in paragraphs(text):
         _attribute_paragraph(text, p_start, p_end, state, found)
-    for signed in _dash_signatures(text):
-        if not any(a.start < signed.end and signed.start < a.end for a in found):
-            found.append(signed)
-    return sorted(found, key=lambda a: a.start)
+    signed = _dash_signatures(text)
+    if signed:  # an explicit signature beats whatever the cue rules guessed for that span
+        found = [a for a in found if not any(s.start < a.end and a.start < s.end for s in signed)]
+    return sorted(found + signed, key=lambda a: a.start)
 
 
 # --------------------------------------------------------------------------- questions
