@@ -288,7 +288,7 @@ class Library:
         ]
         async with self._write_lock:
             await self._sync_index(collection)
-            new_ids, removed = await self.store.write_article(
+            new_ids, removed, generation = await self.store.write_article(
                 collection=collection,
                 article_id=article_id,
                 article=article,
@@ -299,11 +299,7 @@ class Library:
                 added_by=added_by,
                 replace_pk=existing.pk if existing else None,
             )
-            index = self._indexes[collection]
-            index.remove(removed)
-            index.add(np.asarray(new_ids, dtype=np.int64), vectors)
-            self._index_generation[collection] = (await self.store.generations())[collection]
-            self._dirty.add(collection)
+            self._apply_change(collection, generation, removed, new_ids, vectors)
         status = "updated" if existing else "added"
         return IngestedArticle(article_id, article.title, len(passages), status)
 
@@ -330,8 +326,32 @@ class Library:
         self._indexes[collection] = index
         self._index_generation[collection] = generation
 
+    def _apply_change(
+        self,
+        collection: str,
+        generation: int,
+        removed: Sequence[int],
+        added: Sequence[int],
+        vectors: np.ndarray | None,
+    ) -> None:
+        """Mirror one committed database change in the in-memory index.
+
+        If the database moved on by more than this change (another process wrote to it
+        meanwhile), the index is dropped and rebuilt from the database on next use.
+        """
+        if generation != self._index_generation.get(collection, 0) + 1:
+            self._indexes.pop(collection, None)
+            self._index_generation.pop(collection, None)
+            return
+        index = self._indexes[collection]
+        index.remove(removed)
+        if vectors is not None:
+            index.add(np.asarray(added, dtype=np.int64), vectors)
+        self._index_generation[collection] = generation
+        self._dirty.add(collection)
+
     async def _save_dirty(self) -> None:
-        for collection in sorted(self._dirty):
+        for collection in sorted(self._dirty & set(self._indexes)):
             index = self._indexes[collection]
             manifest = self._manifest(self._index_generation[collection], len(index))
             await asyncio.to_thread(self._directory.save, collection, index, manifest)
@@ -543,10 +563,8 @@ class Library:
                     f"No article with id {article_id!r} in this collection; list them with "
                     "/articles or `newsbot articles`."
                 )
-            article, passage_ids = removed
-            self._indexes[collection].remove(passage_ids)
-            self._index_generation[collection] = (await self.store.generations())[collection]
-            self._dirty.add(collection)
+            article, passage_ids, generation = removed
+            self._apply_change(collection, generation, passage_ids, [], None)
         await self._save_dirty()
         return article
 

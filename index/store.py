@@ -223,10 +223,10 @@ class Store:
         attributions: Sequence[NewAttribution],
         added_by: str | None,
         replace_pk: int | None,
-    ) -> tuple[list[int], list[int]]:
+    ) -> tuple[list[int], list[int], int]:
         """Insert (or replace) an article with its passages in one transaction.
 
-        Returns ``(new_passage_ids, removed_passage_ids)`` for the vector index.
+        Returns ``(new_passage_ids, removed_passage_ids, generation)`` for the vector index.
         """
         removed: list[int] = []
         try:
@@ -278,12 +278,12 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(article_pk, a.start, a.end, a.speaker, a.surname, a.kind) for a in attributions],
             )
-            await self._bump_generation(collection)
+            generation = await self._bump_generation(collection)
             await self._db.commit()
         except BaseException:
             await self._db.rollback()
             raise
-        return new_ids, removed
+        return new_ids, removed, generation
 
     async def _delete_article_rows(self, article_pk: int) -> list[int]:
         async with self._db.execute(
@@ -294,17 +294,23 @@ class Store:
         await self._db.execute("DELETE FROM articles WHERE pk = ?", (article_pk,))
         return ids
 
-    async def _bump_generation(self, collection: str) -> None:
+    async def _bump_generation(self, collection: str) -> int:
+        """Count a change to ``collection``; returns its new generation (inside the transaction)."""
         await self._db.execute(
             "INSERT INTO collections (name, generation) VALUES (?, 1) "
             "ON CONFLICT (name) DO UPDATE SET generation = generation + 1",
             (collection,),
         )
+        async with self._db.execute(
+            "SELECT generation FROM collections WHERE name = ?", (collection,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
 
     async def delete_article(
         self, collection: str, article_id: str
-    ) -> tuple[Article, list[int]] | None:
-        """Remove an article; returns it and its passage ids, or ``None`` if unknown."""
+    ) -> tuple[Article, list[int], int] | None:
+        """Remove an article; returns it, its passage ids and the new generation, or ``None``."""
         article = await self.get_article(collection, article_id)
         if article is None:
             return None
@@ -319,12 +325,12 @@ class Store:
                 await self._db.rollback()
                 return None
             removed = await self._delete_article_rows(int(row[0]))
-            await self._bump_generation(collection)
+            generation = await self._bump_generation(collection)
             await self._db.commit()
         except BaseException:
             await self._db.rollback()
             raise
-        return article, removed
+        return article, removed, generation
 
     # -- reading articles -------------------------------------------------------------
 

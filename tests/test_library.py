@@ -242,3 +242,25 @@ def test_seed_file_is_the_documented_format() -> None:
     )
     assert {"id", "title", "text", "source", "published", "url", "author"} <= set(seed)
     assert seed["source"] == "Business Insider"
+
+
+async def test_two_processes_sharing_a_data_directory_see_each_others_writes(
+    settings: Settings, embedder: object
+) -> None:
+    first = await Library.open(settings, embedder=embedder)
+    second = await Library.open(settings, embedder=embedder)
+    try:
+        await first.ingest([HARBOR], collection="global")
+        seen = await second.ask("What did Whitfield say?", collections=["global"])
+        assert seen.quotes[0].article_id == "harbor-bridge"
+        await second.ingest([ORCHARD], collection="global")
+        await first.remove_article("harbor-bridge", collection="global")
+        frost = await first.ask("What did Ilves say about the frost?", collections=["global"])
+        assert frost.quotes[0].article_id == "orchard-frost"
+        gone = await second.ask("When will the Harbor Bridge close?", collections=["global"])
+        assert all(q.article_id != "harbor-bridge" for q in gone.quotes)
+        stats = await second.stats()
+        assert stats.vectors == stats.passages
+    finally:
+        await first.close()
+        await second.close()
