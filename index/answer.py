@@ -228,7 +228,12 @@ def make_quote(
     end: int,
     speaker: str | None,
     score: float,
-) -> Quote:
+) -> Quote | None:
+    """A quote of ``article_text[start:end]``; ``None`` if the article changed under us."""
+    if not (0 <= start < end <= len(article_text)) or (
+        article_text[passage.start : passage.end] != passage.text
+    ):
+        return None
     return Quote(
         article_id=passage.article_id,
         collection=passage.collection,
@@ -245,11 +250,13 @@ def make_quote(
     )
 
 
-def merge_duplicates(quotes: Sequence[Quote]) -> list[Quote]:
+def merge_duplicates(quotes: Sequence[Quote | None]) -> list[Quote]:
     """Show near-identical text (syndicated copies) once, citing every article that has it."""
     kept: list[Quote] = []
     keys: dict[str, int] = {}
     for quote in quotes:
+        if quote is None:
+            continue
         key = " ".join(re.findall(r"\w+", quote.text.lower()))
         if key in keys:
             first = kept[keys[key]]

@@ -36,6 +36,7 @@ from index.models import (
     IngestedArticle,
     IngestFailure,
     IngestReport,
+    Passage,
     Quote,
     Stats,
 )
@@ -49,6 +50,9 @@ Progress = Callable[[int, int], Awaitable[None] | None]
 """Called with ``(done, total)`` during long jobs; may be a coroutine function."""
 
 MIN_ARTICLE_CHARS = 40
+MAX_QUESTION_CHARS = 1000
+MAX_PERSON_ARTICLES = 80
+"""At most this many articles are read for one person question (attributed ones first)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,15 @@ async def _report(progress: Progress | None, done: int, total: int) -> None:
 def content_hash(text: str) -> str:
     """Hash of the text with whitespace normalised: the same article pasted twice matches."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+
+
+def analyse_article(text: str) -> tuple[list[Passage], list[NewAttribution]]:
+    """Passages and attributions of an article (pure CPU work, run off the event loop)."""
+    attributions = [
+        NewAttribution(a.start, a.end, a.speaker, answering.speaker_key(a.speaker), a.kind)
+        for a in find_attributions(text)
+    ]
+    return chunk_article(text), attributions
 
 
 def make_article_id(title: str, digest: str) -> str:
@@ -245,6 +258,13 @@ class Library:
             raise BadArticle(f"{article.origin}: the text contains binary data")
         if not article.title.strip():
             raise BadArticle(f"{article.origin}: the article has no title")
+        try:
+            (article.title + text).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadArticle(
+                f"{article.origin}: the text holds characters that are not valid Unicode "
+                "(broken surrogates); re-save it as UTF-8"
+            ) from None
 
     async def _store_article(
         self,
@@ -278,17 +298,13 @@ class Library:
                 article_id = make_article_id(
                     article.title, hashlib.sha256((article_id + digest).encode()).hexdigest()
                 )
-        passages = chunk_article(article.text)
+        passages, attributions = await asyncio.to_thread(analyse_article, article.text)
         if not passages:
             raise BadArticle(f"{article.origin}: no sentences found in the article text")
         vectors = await asyncio.to_thread(self.embedder.encode, [p.text for p in passages])
-        attributions = [
-            NewAttribution(a.start, a.end, a.speaker, answering.speaker_key(a.speaker), a.kind)
-            for a in find_attributions(article.text)
-        ]
         async with self._write_lock:
             await self._sync_index(collection)
-            new_ids, removed, generation = await self.store.write_article(
+            written = await self.store.write_article(
                 collection=collection,
                 article_id=article_id,
                 article=article,
@@ -298,7 +314,13 @@ class Library:
                 attributions=attributions,
                 added_by=added_by,
                 replace_pk=existing.pk if existing else None,
+                expected_hash=digest if force else None,
             )
+            if written is None:  # edited meanwhile: the newer version stays
+                raise BadArticle(
+                    f"{article.origin}: changed while being reindexed; kept the new version"
+                )
+            new_ids, removed, generation = written
             self._apply_change(collection, generation, removed, new_ids, vectors)
         status = "updated" if existing else "added"
         return IngestedArticle(article_id, article.title, len(passages), status)
@@ -313,6 +335,11 @@ class Library:
         generation = (await self.store.generations()).get(collection, 0)
         if collection in self._indexes and self._index_generation.get(collection) == generation:
             return
+        if not self._reindex_lock.locked():
+            stored_model = await self.store.get_meta("model")
+            if stored_model is not None and stored_model != self.embedder.name:
+                self._model_mismatch = stored_model  # another process re-embedded everything
+                self._require_model_match()
         count = await self.store.count_passages(collection)
         expected = self._manifest(generation, count)
         index = await asyncio.to_thread(self._directory.load, collection, expected)
@@ -379,6 +406,11 @@ class Library:
         question = question.strip()
         if not question:
             raise BadArticle("Ask a question, e.g. “What did Marks say?”")
+        if len(question) > MAX_QUESTION_CHARS:
+            raise BadArticle(
+                f"That question is {len(question):,} characters long; please keep questions "
+                f"under {MAX_QUESTION_CHARS:,}."
+            )
         self._require_model_match()
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
@@ -413,14 +445,18 @@ class Library:
         hits = await self.store.keyword_search(name_query, collections, 100)
         if topic:  # passages naming the person in articles about the topic (title or text)
             topic_query = " OR ".join(f'"{word}"' for word in dict.fromkeys(topic))
-            hits += await self.store.keyword_search(
-                f"({name_query}) AND ({topic_query})", collections, 100
+            hits = (
+                await self.store.keyword_search(
+                    f"({name_query}) AND ({topic_query})", collections, 100
+                )
+                + hits
             )
         mentioning = await self.store.passages(passage_id for passage_id, _ in hits)
         article_pks = dict.fromkeys(
             [a.article_pk for a in attributed]
             + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
         )
+        article_pks = dict.fromkeys(list(article_pks)[:MAX_PERSON_ARTICLES])
         statements: list[answering.ScoredStatement] = []
         titles: dict[int, str] = {}
         texts: dict[int, str] = {}
@@ -440,7 +476,7 @@ class Library:
                 passage = answering.overlapping_passage(
                     passages, attribution.start, attribution.end
                 )
-                if passage is not None:
+                if passage is not None and passage.id in vectors:
                     statements.append(
                         answering.ScoredStatement(
                             article_pk,
@@ -464,16 +500,21 @@ class Library:
                         answering.cosine(query_vector, vectors[p.id]),
                     )
                     for p in passages
-                    if answering.mentions_name(p.text, names)
+                    if p.id in vectors and answering.mentions_name(p.text, names)
                 )
         if not statements:
             return None
         ranked = answering.rank_statements(statements, titles, topic)
-        quotes = [
-            answering.make_quote(s.passage, texts[s.article_pk], s.start, s.end, s.speaker, s.score)
-            for s in ranked
-        ]
-        quotes = answering.merge_duplicates(quotes)[:limit]
+        quotes = answering.merge_duplicates(
+            [
+                answering.make_quote(
+                    s.passage, texts[s.article_pk], s.start, s.end, s.speaker, s.score
+                )
+                for s in ranked
+            ]
+        )[:limit]
+        if not quotes:
+            return None
         return Answer(question=question, answered=True, quotes=tuple(quotes))
 
     async def _answer_general(
@@ -518,7 +559,7 @@ class Library:
         for article_pk in article_pks:
             article = await self.store.article_by_pk(article_pk)
             texts[article_pk] = article.text if article else ""
-        quotes: list[Quote] = []
+        quotes: list[Quote | None] = []
         for candidate in chosen:
             passage = passages[candidate.passage_id]
             quotes.append(
@@ -531,8 +572,10 @@ class Library:
                     candidate.dense,
                 )
             )
-        quotes = answering.merge_duplicates(quotes)[:limit]
-        return Answer(question=question, answered=True, quotes=tuple(quotes))
+        kept = answering.merge_duplicates([q for q in quotes if q is not None])[:limit]
+        if not kept:  # the articles were removed while we were answering
+            return answering.not_found(question, None)
+        return Answer(question=question, answered=True, quotes=tuple(kept))
 
     # -- articles --------------------------------------------------------------------
 
@@ -604,7 +647,7 @@ class Library:
                 for number, (collection, article_id) in enumerate(keys, start=1):
                     article = await self.store.get_article(collection, article_id)
                     if article is not None:
-                        stored = await self._store_article(
+                        stored = await self._reindex_article(
                             ArticleInput(
                                 title=article.title,
                                 text=article.text,
@@ -629,6 +672,15 @@ class Library:
                 await self._save_dirty()
                 self.reindex_progress = None
             return ReindexReport(len(keys), passages, time.perf_counter() - started)
+
+    async def _reindex_article(
+        self, article: ArticleInput, collection: str, added_by: str | None, *, force: bool
+    ) -> IngestedArticle:
+        try:
+            return await self._store_article(article, collection, added_by, force=force)
+        except BadArticle as error:  # edited or removed meanwhile: the newer state stays
+            log.info("reindex skipped %s: %s", article.origin, error)
+            return IngestedArticle(article.id or "", article.title, 0, "unchanged")
 
     async def stats(self, *, collections: Sequence[str] | None = None) -> Stats:
         sizes = await self.store.collection_sizes()

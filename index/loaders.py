@@ -143,7 +143,11 @@ def parse_json(text: str, origin: str) -> Loaded:
         value = json.loads(text)
     except json.JSONDecodeError as error:
         raise BadArticle(f"{origin}: not valid JSON ({error.msg} at line {error.lineno})") from None
+    except RecursionError:
+        raise BadArticle(f"{origin}: the JSON is nested too deeply to be an article") from None
     items = value if isinstance(value, list) else [value]
+    if not items:
+        raise BadArticle(f"{origin}: an empty JSON list, no articles in it")
     loaded = Loaded()
     for number, item in enumerate(items, start=1):
         name = origin if len(items) == 1 else f"{origin}[{number}]"
@@ -159,6 +163,9 @@ def parse_json_lines(text: str, origin: str) -> Loaded:
         name = f"{origin}:{number}"
         try:
             item = json.loads(line)
+        except RecursionError:
+            loaded.failures.append(IngestFailure(name, "the JSON is nested too deeply"))
+            continue
         except json.JSONDecodeError as error:
             loaded.failures.append(IngestFailure(name, f"not valid JSON ({error.msg})"))
             continue
@@ -181,7 +188,7 @@ def article_from_mapping(item: object, origin: str) -> ArticleInput:
     extra = {}
     for key in _JSON_FIELDS:
         value = item.get(key)
-        if value is not None and not isinstance(value, str | int):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, str | int)):
             raise BadArticle(f"{origin}: '{key}' must be a string")
         extra[key] = None if value is None or str(value).strip() == "" else str(value).strip()
     return ArticleInput(title=title.strip(), text=text, origin=origin, **extra)

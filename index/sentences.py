@@ -66,7 +66,7 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
 
 
 def _is_abbreviation(text: str, sentence_start: int, period: int) -> bool:
-    word = _WORD_BEFORE.search(text, sentence_start, period + 1)
+    word = _WORD_BEFORE.search(text, max(sentence_start, period - 40), period + 1)
     if word is None:
         return False
     token = word.group(1).lower()

@@ -9,6 +9,7 @@ The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applie
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
@@ -131,6 +132,8 @@ class Store:
     def __init__(self, connection: aiosqlite.Connection, path: Path):
         self._db = connection
         self.path = path
+        self._write_lock = asyncio.Lock()
+        """One write transaction at a time on the shared connection."""
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -170,12 +173,13 @@ class Store:
         return None if row is None else str(row[0])
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
-        await self._db.commit()
+        async with self._write_lock:
+            await self._db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+            await self._db.commit()
 
     # -- writing articles -------------------------------------------------------------
 
@@ -223,16 +227,59 @@ class Store:
         attributions: Sequence[NewAttribution],
         added_by: str | None,
         replace_pk: int | None,
-    ) -> tuple[list[int], list[int], int]:
+        expected_hash: str | None = None,
+    ) -> tuple[list[int], list[int], int] | None:
         """Insert (or replace) an article with its passages in one transaction.
 
+        Replaces the row ``replace_pk`` and any row with the same ``(collection,
+        article_id)`` (looked up again inside the transaction, so concurrent writers of one
+        article never collide); the original ``added_at`` is kept. With ``expected_hash``,
+        nothing is written (``None`` is returned) unless the stored article still has that
+        content hash: a reindex never overwrites a newer edit.
         Returns ``(new_passage_ids, removed_passage_ids, generation)`` for the vector index.
         """
+        async with self._write_lock:
+            return await self._write_article(
+                collection,
+                article_id,
+                article,
+                content_hash,
+                passages,
+                embeddings,
+                attributions,
+                added_by,
+                replace_pk,
+                expected_hash,
+            )
+
+    async def _write_article(
+        self,
+        collection: str,
+        article_id: str,
+        article: ArticleInput,
+        content_hash: str,
+        passages: Sequence[Passage],
+        embeddings: np.ndarray,
+        attributions: Sequence[NewAttribution],
+        added_by: str | None,
+        replace_pk: int | None,
+        expected_hash: str | None,
+    ) -> tuple[list[int], list[int], int] | None:
         removed: list[int] = []
         try:
             await self._db.execute("BEGIN IMMEDIATE")
-            if replace_pk is not None:
-                removed = await self._delete_article_rows(replace_pk)
+            async with self._db.execute(
+                "SELECT pk, added_at, content_hash FROM articles "
+                "WHERE pk = ? OR (collection = ? AND article_id = ?)",
+                (replace_pk if replace_pk is not None else -1, collection, article_id),
+            ) as cursor:
+                replaced = list(await cursor.fetchall())
+            if expected_hash is not None and not any(r[2] == expected_hash for r in replaced):
+                await self._db.rollback()
+                return None
+            added_at = min((r[1] for r in replaced), default=_now())
+            for row in replaced:
+                removed += await self._delete_article_rows(int(row[0]))
             cursor = await self._db.execute(
                 "INSERT INTO articles (collection, article_id, title, text, url, source, author, "
                 "published, content_hash, added_by, added_at) "
@@ -248,7 +295,7 @@ class Store:
                     article.published,
                     content_hash,
                     added_by,
-                    _now(),
+                    added_at,
                 ),
             )
             article_pk = int(cursor.lastrowid or 0)
@@ -311,6 +358,12 @@ class Store:
         self, collection: str, article_id: str
     ) -> tuple[Article, list[int], int] | None:
         """Remove an article; returns it, its passage ids and the new generation, or ``None``."""
+        async with self._write_lock:
+            return await self._delete_article(collection, article_id)
+
+    async def _delete_article(
+        self, collection: str, article_id: str
+    ) -> tuple[Article, list[int], int] | None:
         article = await self.get_article(collection, article_id)
         if article is None:
             return None
@@ -471,8 +524,10 @@ class Store:
                 (match, *collections, limit),
             ) as cursor:
                 return [(int(row[0]), float(row[1])) for row in await cursor.fetchall()]
-        except sqlite3.OperationalError:
-            return []
+        except sqlite3.OperationalError as error:
+            if "fts5" in str(error).lower() or "syntax" in str(error).lower():
+                return []  # a question FTS5 cannot parse: dense retrieval still answers
+            raise
 
     async def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
         ids = list(ids)

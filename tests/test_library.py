@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from index.config import Settings
-from index.errors import ArticleNotFound, IndexMismatch, ReindexInProgress
+from index.errors import ArticleNotFound, IndexMismatch, NewsbotError, ReindexInProgress
 from index.library import Library
 from index.models import ArticleInput
 from tests.articles import HARBOR, ORCHARD, SYNDICATED_A, SYNDICATED_B
@@ -264,3 +264,47 @@ async def test_two_processes_sharing_a_data_directory_see_each_others_writes(
     finally:
         await first.close()
         await second.close()
+
+
+async def test_concurrent_ingests_of_one_article_do_not_collide(library: Library) -> None:
+    import asyncio
+
+    first, second = await asyncio.gather(
+        library.ingest([HARBOR, ORCHARD], collection="global"),
+        library.ingest([HARBOR], collection="global"),
+    )
+    assert not first.failures and not second.failures
+    assert await library.count_articles(collections=["global"]) == 2
+    stats = await library.stats()
+    assert stats.vectors == stats.passages
+
+
+async def test_questions_during_removal_never_quote_a_removed_article(library: Library) -> None:
+    import asyncio
+
+    await library.ingest([HARBOR, ORCHARD], collection="global")
+
+    async def ask_many() -> list:
+        return [
+            await library.ask("What did Whitfield say about cables?", collections=["global"])
+            for _ in range(10)
+        ]
+
+    answers, _ = await asyncio.gather(
+        ask_many(), library.remove_article("harbor-bridge", collection="global")
+    )
+    article = await library.get_article("orchard-frost", collections=["global"])
+    for answer in answers:
+        for quote in answer.quotes:
+            assert quote.text  # never an empty or stale quote
+            if quote.article_id == "orchard-frost":
+                assert quote.text == article.text[quote.start : quote.end]
+
+
+async def test_invalid_unicode_and_overlong_questions_are_refused(library: Library) -> None:
+    broken = ArticleInput(title="Broken", text="Valid words and then \ud800 a lone surrogate here.")
+    report = await library.ingest([broken, HARBOR], collection="global")
+    assert [i.article_id for i in report.ingested] == ["harbor-bridge"]
+    assert "not valid Unicode" in report.failures[0].reason
+    with pytest.raises(NewsbotError, match="under 1,000"):
+        await library.ask("why " * 400, collections=["global"])
