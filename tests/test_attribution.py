@@ -172,7 +172,7 @@ def test_spans_are_whole_stripped_sentences_in_one_paragraph() -> None:
 def test_pronoun_resolves_to_latest_named_person() -> None:
     text = (
         "Karen Voss met Peter Lind on Monday.\n\n"
-        "Lind arrived late. \"The talks went well,\" he said.\n\n"
+        'Lind arrived late. "The talks went well," he said.\n\n'
         "She told reporters that nothing was agreed."
     )
     assert _speaker_of(text, '"The talks went well," he said.') == "Peter Lind"
@@ -182,7 +182,7 @@ def test_pronoun_resolves_to_latest_named_person() -> None:
 def test_surname_resolves_to_full_name_without_titles() -> None:
     text = (
         "Retired Lt. Gen. Mark Hertling spoke first.\n\n"
-        "Retired Maj. Gen. James \"Spider\" Marks spoke next.\n\n"
+        'Retired Maj. Gen. James "Spider" Marks spoke next.\n\n'
         "Hertling said the army was exhausted.\n\nMarks said the shells were old."
     )
     assert _speaker_of(text, "Hertling said the army was exhausted.") == "Mark Hertling"

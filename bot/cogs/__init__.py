@@ -1,0 +1,1 @@
+"""Discord cogs, one feature each: ask (and mentions), ingest, articles, admin."""

@@ -1,0 +1,312 @@
+"""Pure functions turning library records into Discord embeds and messages, within limits.
+
+Nothing here talks to Discord or the library, so every function is unit-testable. Quote
+text is never reworded: it is only escaped (so Markdown and mentions show literally) and,
+when too long, cut at a sentence or word boundary with "…".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import discord
+
+from index.models import Answer, Article, IngestReport, Quote, Stats
+
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+EMBEDS_PER_MESSAGE = 10
+CONTENT_LIMIT = 2000
+
+QUOTES_PER_PAGE = 3
+QUOTE_CHARS = 1200
+"""Longest quote shown in an answer, before escaping."""
+ELLIPSIS = "…"
+
+ANSWER_COLOUR = discord.Colour.blurple()
+NOT_FOUND_COLOUR = discord.Colour.light_grey()
+
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s)")
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a sentence or word boundary.
+
+    The words that are kept are unchanged; "…" marks the cut. Only a single word longer
+    than ``limit`` (e.g. a URL) is cut inside the word.
+    """
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return ELLIPSIS[:limit]
+    best = -1
+    for match in _SENTENCE_END.finditer(text, 0, limit - 1):
+        if match.end() <= limit - 2:
+            best = match.end()
+    if best >= limit * 0.4:
+        return text[:best] + " " + ELLIPSIS
+    head = text[:limit]
+    space = max(head.rfind(" "), head.rfind("\n"), head.rfind("\t"))
+    if space > 0 and head[:space].rstrip():
+        return head[:space].rstrip() + ELLIPSIS
+    return text[: limit - 1] + ELLIPSIS
+
+
+def escape(text: str) -> str:
+    """Show ``text`` literally: no Markdown formatting, no mention rendering or pings."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def fit(text: str, limit: int) -> str:
+    """``text`` trimmed then escaped, the escaped result at most ``limit`` characters."""
+    budget = limit
+    while True:
+        shown = escape(trim(text, budget))
+        if len(shown) <= limit or budget <= 1:
+            return shown[:limit]
+        budget -= max(1, len(shown) - limit)
+
+
+def _safe_url(url: str | None) -> str | None:
+    if not url or len(url) > 512 or not re.match(r"https?://", url, re.IGNORECASE):
+        return None
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace(">", "%3E")
+
+
+def _link_text(text: str, limit: int) -> str:
+    return fit(text, limit).replace("[", "\\[").replace("]", "\\]")
+
+
+def cite(title: str, url: str | None, *, limit: int = 100) -> str:
+    """The article named and, when it has a usable URL, linked."""
+    safe = _safe_url(url)
+    if safe is None:
+        return f"*{fit(title, limit)}*"
+    return f"[{_link_text(title, limit)}]({safe})"
+
+
+def _details(source: str | None, published: str | None, paragraph: int | None) -> str:
+    parts = [fit(source, 60)] if source else []
+    if published:
+        parts.append(fit(published[:10], 10))
+    if paragraph is not None:
+        parts.append(f"¶{paragraph}")
+    return " · ".join(parts)
+
+
+def citation_line(number: int, quote: Quote) -> str:
+    """``**[n]** [Title](url) · Outlet · date · ¶p`` (+ syndicated copies)."""
+    line = f"**[{number}]** {cite(quote.title, quote.url)}"
+    details = _details(quote.source, quote.published, quote.paragraph)
+    if details:
+        line += f" · {details}"
+    if quote.also_in:
+        copies = ", ".join(cite(c.title, c.url, limit=60) for c in quote.also_in[:3])
+        more = f" and {len(quote.also_in) - 3} more" if len(quote.also_in) > 3 else ""
+        line += f"\n-# also in {copies}{more}"
+    return line
+
+
+def _quote_block(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+
+
+def page_count(answer: Answer, per_page: int = QUOTES_PER_PAGE) -> int:
+    """How many pages of quotes an answer has (at least one)."""
+    return max(1, -(-len(answer.quotes) // per_page))
+
+
+def answer_embed(
+    answer: Answer, page: int = 0, *, per_page: int = QUOTES_PER_PAGE
+) -> discord.Embed:
+    """One page of an answer: verbatim quotes, speakers, numbered citations."""
+    title = fit(answer.question, TITLE_LIMIT)
+    if not answer.answered or not answer.quotes:
+        return discord.Embed(
+            title=title,
+            description=fit(
+                answer.message or "I couldn't find that in the indexed articles.", DESCRIPTION_LIMIT
+            ),
+            colour=NOT_FOUND_COLOUR,
+        )
+    pages = page_count(answer, per_page)
+    page = min(max(page, 0), pages - 1)
+    first = page * per_page
+    shown = answer.quotes[first : first + per_page]
+    heads: list[tuple[str, str]] = []
+    for number, quote in enumerate(shown, start=first + 1):
+        speaker = f"\n> — **{fit(quote.speaker, 100)}**" if quote.speaker else ""
+        heads.append((citation_line(number, quote), speaker))
+    fixed = sum(len(c) + len(s) + 4 for c, s in heads) + 2 * (len(shown) - 1)
+    budget = min(QUOTE_CHARS, (DESCRIPTION_LIMIT - fixed) // len(shown))
+    blocks = []
+    for quote, (citation, speaker) in zip(shown, heads, strict=True):
+        body = _quote_block(fit(quote.text, max(budget - 2, 20)))
+        blocks.append(f"{body}{speaker}\n{citation}")
+    description = "\n\n".join(blocks)
+    if len(description) > DESCRIPTION_LIMIT:  # pathological citations; never break limits
+        description = trim(description, DESCRIPTION_LIMIT)
+    embed = discord.Embed(title=title, description=description, colour=ANSWER_COLOUR)
+    footer = "Verbatim quotes. Reply to this message to ask a follow-up about these articles."
+    if pages > 1:
+        footer = f"Page {page + 1} of {pages} · {footer}"
+    embed.set_footer(text=footer)
+    return embed
+
+
+def cited_articles(quotes: Sequence[Quote]) -> list[tuple[list[int], Quote]]:
+    """Each cited article once, in order, with the numbers of the quotes citing it."""
+    seen: dict[str, tuple[list[int], Quote]] = {}
+    for number, quote in enumerate(quotes, start=1):
+        key = f"{quote.collection}/{quote.article_id}"
+        if key in seen:
+            seen[key][0].append(number)
+        else:
+            seen[key] = ([number], quote)
+    return list(seen.values())
+
+
+def _join_lines(lines: Sequence[str], limit: int) -> str:
+    """Lines joined by newlines; those that do not fit become "… and N more"."""
+    out: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        last = index == len(lines) - 1
+        need = len(line) + (1 if out else 0)
+        if used + need + (0 if last else 30) > limit:
+            out.append(f"… and {len(lines) - index} more")
+            break
+        out.append(line)
+        used += need
+    return "\n".join(out)[:limit]
+
+
+def sources_embed(answer: Answer) -> discord.Embed:
+    """The articles an answer cites: title (linked), outlet, date, id."""
+    lines = []
+    for numbers, quote in cited_articles(answer.quotes):
+        refs = ", ".join(f"[{n}]" for n in numbers)
+        details = _details(quote.source, quote.published, None)
+        line = f"**{refs}** {cite(quote.title, quote.url, limit=150)}"
+        if details:
+            line += f" · {details}"
+        line += f" · id `{fit(quote.article_id, 80).replace('`', '')}`"
+        lines.append(line)
+    return discord.Embed(
+        title=fit(f"Sources for: {answer.question}", TITLE_LIMIT),
+        description=_join_lines(lines, DESCRIPTION_LIMIT) or "No sources.",
+        colour=ANSWER_COLOUR,
+    )
+
+
+def added_by(article: Article) -> str:
+    """Who added an article: a user mention (rendered, never pinged) or where it came from."""
+    if article.added_by and article.added_by.isdigit():
+        return f"<@{article.added_by}>"
+    return "seed/command line"
+
+
+def articles_embed(
+    articles: Sequence[Article],
+    *,
+    page: int,
+    pages: int,
+    total: int,
+    collection_names: dict[str, str] | None = None,
+) -> discord.Embed:
+    """One page of ``/articles``: id, title, outlet, date, who added it."""
+    names = collection_names or {}
+    lines = []
+    for article in articles:
+        details = _details(article.source, article.published, None)
+        line = (
+            f"`{fit(article.id, 80).replace('`', '')}` {cite(article.title, article.url, limit=90)}"
+        )
+        if details:
+            line += f" · {details}"
+        line += f"\n-# added by {added_by(article)}"
+        if article.collection in names:
+            line += f" · {names[article.collection]}"
+        lines.append(line)
+    embed = discord.Embed(
+        title=f"Articles ({total})",
+        description=_join_lines(lines, DESCRIPTION_LIMIT)
+        or "No articles yet. Add some with /ingest.",
+        colour=ANSWER_COLOUR,
+    )
+    embed.set_footer(text=f"Page {page + 1} of {max(pages, 1)}")
+    return embed
+
+
+def stats_embed(stats: Stats, collection_names: dict[str, str]) -> discord.Embed:
+    """``/stats``: counts per collection, passages, model."""
+    embed = discord.Embed(title="newsbot stats", colour=ANSWER_COLOUR)
+    embed.add_field(name="Articles", value=str(stats.articles))
+    embed.add_field(name="Passages", value=str(stats.passages))
+    embed.add_field(name="Vectors", value=str(stats.vectors))
+    per = [
+        f"{collection_names.get(name, fit(name, 60))}: {count}"
+        for name, count in sorted(stats.collections.items())
+    ]
+    embed.add_field(
+        name="Collections", value=_join_lines(per, FIELD_VALUE_LIMIT) or "none", inline=False
+    )
+    embed.add_field(
+        name="Model",
+        value=fit(f"{stats.model} ({stats.dimension} dimensions)", FIELD_VALUE_LIMIT),
+        inline=False,
+    )
+    embed.set_footer(text=f"Database: {stats.database_bytes / 1_000_000:.1f} MB")
+    return embed
+
+
+_STATUS = {"added": "Added", "updated": "Updated", "unchanged": "Already indexed (unchanged)"}
+
+
+def ingest_message(report: IngestReport) -> str:
+    """What an ingest added (title, id, passages) and exactly what it refused, ≤ 2000 chars."""
+    lines = []
+    for item in report.ingested:
+        verb = _STATUS.get(item.status, item.status.capitalize())
+        lines.append(
+            f"{verb} **{fit(item.title, 150)}** (id `{item.article_id.replace('`', '')}`, "
+            f"{item.passages} passages)"
+        )
+    for failure in report.failures:
+        lines.append(f"Not added: {fit(failure.origin, 100)}: {fit(failure.reason, 400)}")
+    if not lines:
+        lines.append("Nothing was added: no articles found in the input.")
+    return _join_lines(lines, CONTENT_LIMIT)
+
+
+def progress_message(action: str, done: int, total: int) -> str:
+    """``Indexing… 3/10`` with a small bar."""
+    width = 20
+    filled = width * done // total if total else 0
+    return f"{action}… {done}/{total} `{'█' * filled}{'░' * (width - filled)}`"
+
+
+def embed_problems(embed: discord.Embed) -> list[str]:
+    """Every Discord embed limit ``embed`` breaks (empty when it is valid)."""
+    problems = []
+    if embed.title and len(embed.title) > TITLE_LIMIT:
+        problems.append(f"title {len(embed.title)} > {TITLE_LIMIT}")
+    if embed.description and len(embed.description) > DESCRIPTION_LIMIT:
+        problems.append(f"description {len(embed.description)} > {DESCRIPTION_LIMIT}")
+    if len(embed.fields) > 25:
+        problems.append("more than 25 fields")
+    for field in embed.fields:
+        if len(field.name or "") > FIELD_NAME_LIMIT:
+            problems.append(f"field name {len(field.name or '')} > {FIELD_NAME_LIMIT}")
+        if len(field.value or "") > FIELD_VALUE_LIMIT:
+            problems.append(f"field value {len(field.value or '')} > {FIELD_VALUE_LIMIT}")
+    if embed.footer.text and len(embed.footer.text) > FOOTER_LIMIT:
+        problems.append(f"footer {len(embed.footer.text)} > {FOOTER_LIMIT}")
+    if len(embed) > EMBED_TOTAL_LIMIT:
+        problems.append(f"total {len(embed)} > {EMBED_TOTAL_LIMIT}")
+    return problems

@@ -1,0 +1,219 @@
+"""/ask, mentions, reply follow-ups, paging, manners (no pings, limits, cooldowns) via SimCord."""
+
+from __future__ import annotations
+
+import pytest
+import simcord
+
+from bot.client import guild_collection
+from bot.render import EMBED_TOTAL_LIMIT, embed_problems
+from index.models import ArticleInput
+from tests.bot_helpers import World, embed_text, plain
+
+pytest_plugins = ["tests.bot_fixtures"]
+
+MARKS = "Additional weapons from North Korea to Russia?"
+HERTLING_QUOTES = ("This will generate a lot of attention", "two desperate leaders")
+SEED_ID = "bi-2023-09-05-putin-kim-jong-un"
+
+WHEAT = ArticleInput(
+    title="Wheat harvest hits record in Kansas",
+    source="Prairie Ledger",
+    published="2024-07-01",
+    url="https://ledger.example/wheat",
+    text="\n\n".join(
+        f"Farmer {name} said the wheat harvest in Kansas was the best in {n} years. "
+        f"The wheat crop near {town} produced {n * 7} bushels an acre this summer."
+        for n, (name, town) in enumerate(
+            [
+                ("Ann Lee", "Salina"),
+                ("Bo Park", "Hays"),
+                ("Cy Moss", "Dodge City"),
+                ("Di Ford", "Emporia"),
+                ("Ed Cole", "Garden City"),
+                ("Flo Hart", "Liberal"),
+                ("Gus Reed", "Pratt"),
+                ("Hal Shaw", "Colby"),
+            ],
+            start=3,
+        )
+    ),
+)
+
+
+async def test_ask_quotes_marks_with_citations_and_sources(world: World) -> None:
+    result = await world.alice.slash(world.channel, "ask", question="What did Marks say?")
+
+    assert result.response is not None and not result.ephemeral
+    shown = embed_text(result.response)
+    assert MARKS in shown
+    assert 'James "Spider" Marks' in shown
+    assert not any(quote in shown for quote in HERTLING_QUOTES)
+    assert "[1]" in shown and "Business Insider" in shown and "2023-09-05" in shown
+    assert "Vladimir Putin is getting so desperate" in shown  # the cited title (no URL)
+    assert embed_problems(result.response.embeds[0]) == []
+
+    sources = await world.bob.click(result.response, label="Sources")
+    assert sources.ephemeral
+    listed = embed_text(sources.response)
+    assert SEED_ID in listed and "Business Insider" in listed
+
+
+async def test_not_found_is_short_and_honest(world: World) -> None:
+    result = await world.alice.slash(
+        world.channel, "ask", question="What is the price of bananas in Peru?"
+    )
+    embed = result.response.embeds[0]
+    assert "couldn't find" in plain(embed.description)
+    assert "[1]" not in plain(embed.description)
+    assert result.response.components == []  # no More/Sources under a non-answer
+
+
+async def test_more_button_pages_through_further_quotes(world: World) -> None:
+    await world.bot.library.ingest(
+        [WHEAT], collection=guild_collection(world.guild.id), added_by=str(world.alice.id)
+    )
+    result = await world.alice.slash(world.channel, "ask", question="How was the wheat harvest?")
+    first = embed_text(result.response)
+    assert "[1]" in first and "[3]" in first and "[4]" not in first
+    assert "Page 1 of" in first
+
+    more = await world.bob.click(result.response, label="More")
+    second = embed_text(more.response)
+    assert "[4]" in second and "[1]" not in second and "Page 2 of" in second
+    assert "wheat" in second.lower()
+    back = await world.bob.click(more.response, label="Back")
+    assert "[1]" in embed_text(back.response)
+
+
+async def test_mention_and_reply_follow_up_stay_on_the_cited_articles(world: World) -> None:
+    me = world.bot.user
+    assert me is not None
+    await world.bot.library.ingest(
+        [WHEAT], collection=guild_collection(world.guild.id), added_by=str(world.alice.id)
+    )
+    question = await world.alice.send(world.channel, f"<@{me.id}> What did Marks say?")
+
+    answer = world.channel.last_message
+    assert answer is not None and answer.author.id == me.id
+    assert answer.reference is not None and answer.reference.message_id == question.id
+    assert MARKS in embed_text(answer)
+
+    # The same question, fresh, is about the wheat article...
+    await world.alice.send(world.channel, f"<@{me.id}> What did the farmer say about wheat?")
+    fresh = embed_text(world.channel.last_message)
+    assert "Kansas" in fresh
+
+    # ...but as a reply to the Marks answer it may only quote the seed article.
+    await world.alice.send(world.channel, "What did the farmer say about wheat?", reply_to=answer)
+    follow_up = world.channel.last_message
+    assert follow_up.author.id == me.id
+    text = embed_text(follow_up)
+    assert "Kansas" not in text and "Prairie Ledger" not in text
+    assert "Business Insider" in text or "couldn't find" in text
+
+    # A mention with no question gets a hint, not a crash.
+    await world.bob.send(world.channel, f"<@{me.id}>")
+    assert "Ask me a question" in world.channel.last_message.content
+
+    # Ordinary chatter is ignored.
+    before = world.channel.last_message.id
+    await world.bob.send(world.channel, "What did Marks say?")
+    assert world.channel.last_message.author.id == world.bob.id
+    assert world.channel.last_message.id != before
+
+
+async def test_everyone_in_an_article_pings_nobody(world: World, simcord_env: simcord.Env) -> None:
+    me = world.bot.user
+    assert me is not None
+    await world.bot.library.ingest(
+        [
+            ArticleInput(
+                title="Town hall notice",
+                text=(
+                    f"The mayor wrote @everyone and @here and <@{world.bob.id}> about the flood "
+                    "barrier vote. The flood barrier vote is on Tuesday at the town hall."
+                ),
+            )
+        ],
+        collection=guild_collection(world.guild.id),
+        added_by=str(world.alice.id),
+    )
+    result = await world.alice.slash(world.channel, "ask", question="flood barrier vote mayor")
+    await world.alice.send(world.channel, f"<@{me.id}> flood barrier vote mayor")
+    replied = world.channel.last_message
+
+    for message_id in (result.response.id, replied.id):
+        stored = simcord_env.backend.get_message(world.channel.id, message_id)
+        assert "@everyone" in plain(stored.embeds[0]["description"])  # shown as written...
+        assert stored.mention_everyone is False  # ...but pings nobody
+        assert stored.ping_user_ids == [] and stored.ping_role_ids == []
+        policy = stored.allowed_mentions
+        assert policy.everyone is False and policy.users == frozenset()
+        assert policy.replied_user is False
+
+
+async def test_oversize_answer_stays_within_limits(world: World) -> None:
+    endless = " ".join(f"clause {i} of the very long treaty sentence" for i in range(400))
+    await world.bot.library.ingest(
+        [
+            ArticleInput(
+                title="Treaty " * 80,
+                source="Gazette " * 60,
+                text=f"The treaty text was published. {endless}. The treaty text ends here.",
+            )
+        ],
+        collection=guild_collection(world.guild.id),
+        added_by=str(world.alice.id),
+    )
+    result = await world.alice.slash(
+        world.channel, "ask", question="What does the very long treaty sentence say?"
+    )
+    embed = result.response.embeds[0]
+    assert embed_problems(embed) == [] and len(embed) <= EMBED_TOTAL_LIMIT
+    assert "clause 1 of the very long treaty sentence" in plain(embed.description)
+    assert "…" in (embed.description or "")
+
+
+@pytest.mark.parametrize("bot_options", [{"ask_cooldown": 30}])
+async def test_ask_cooldown_is_per_user_and_ephemeral(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    me = world.bot.user
+    assert me is not None
+    first = await world.alice.slash(world.channel, "ask", question="What did Marks say?")
+    assert MARKS in embed_text(first.response)
+
+    second = await world.alice.slash(world.channel, "ask", question="What did Marks say?")
+    assert second.ephemeral and "try again in 30 s" in second.response.content
+    await world.alice.send(world.channel, f"<@{me.id}> What did Marks say?")
+    assert "try again in" in world.channel.last_message.content
+
+    other = await world.bob.slash(world.channel, "ask", question="What did Marks say?")
+    assert not other.ephemeral and MARKS in embed_text(other.response)
+    assert any(type(e).__name__ == "CommandOnCooldown" for e in simcord_env.errors)
+
+
+async def test_ask_in_a_dm_sees_only_shared_articles(world: World) -> None:
+    await world.bot.library.ingest(
+        [WHEAT], collection=guild_collection(world.guild.id), added_by=str(world.alice.id)
+    )
+    dm = await world.alice.user.slash("ask", question="What did Marks say?")
+    assert MARKS in embed_text(dm.response)
+    dm = await world.alice.user.slash("ask", question="How was the wheat harvest in Kansas?")
+    assert "Prairie Ledger" not in embed_text(dm.response)
+
+
+async def test_unexpected_errors_are_logged_and_apologised_for(
+    world: World, simcord_env: simcord.Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(world.bot.library, "ask", broken)
+    result = await world.alice.slash(world.channel, "ask", question="What did Marks say?")
+    messages = [m for m in [result.response, *result.followups] if m is not None]
+    assert messages and all(m.ephemeral for m in messages)
+    assert "Sorry, something went wrong" in messages[-1].content
+    assert "disk on fire" not in messages[-1].content
+    assert any("disk on fire" in str(e) for e in simcord_env.errors)

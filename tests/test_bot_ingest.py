@@ -1,0 +1,146 @@
+"""/ingest url|file|text via SimCord: what goes in, what is refused (and why), per server."""
+
+from __future__ import annotations
+
+import json
+
+import discord
+import pytest
+import simcord
+
+from bot.client import guild_collection
+from tests.bot_helpers import World, embed_text, make_world, plain
+
+pytest_plugins = ["tests.bot_fixtures"]
+
+ORCHARD = (
+    "Cider orchards in Somerset bloom early\n"
+    "Apple trees in the Somerset cider orchards blossomed three weeks early this spring, "
+    'growers said. "We have never seen blossom in March," said grower Tom Ashby.\n\n'
+    "The early bloom worries growers because a late frost could destroy the harvest."
+)
+
+
+@pytest.mark.parametrize("bot_options", [{"allow_private_urls": True}])
+async def test_ingest_url_then_ask_about_it(world: World, article_server: str) -> None:
+    result = await world.alice.slash(
+        world.channel, "ingest url", url=f"{article_server}/lighthouse"
+    )
+
+    assert result.ephemeral
+    reply = plain(result.response.content)
+    assert "Added" in reply and "Lighthouse keepers return to Skerry Point" in reply
+    assert "passages" in reply and "id " in reply
+    article = (
+        await world.bot.library.list_articles(
+            collections=[guild_collection(world.guild.id)], offset=0, limit=10
+        )
+    )[0]
+    assert article.added_by == str(world.alice.id) and article.id in reply
+
+    answer = await world.bob.slash(world.channel, "ask", question="What did Ida Munro say?")
+    shown = embed_text(answer.response)
+    assert "The lamp needs people again" in shown and "Lighthouse keepers" in shown
+
+
+async def test_private_url_is_refused_with_an_ephemeral_error(
+    world: World, article_server: str, simcord_env: simcord.Env
+) -> None:
+    result = await world.alice.slash(
+        world.channel, "ingest url", url=f"{article_server}/lighthouse"
+    )
+
+    assert result.ephemeral
+    assert "127.0.0.1" in result.response.content or "private" in result.response.content.lower()
+    assert "Added" not in result.response.content
+    assert (
+        await world.bot.library.count_articles(collections=[guild_collection(world.guild.id)]) == 0
+    )
+    assert any(type(e.__cause__).__name__ == "UrlRefused" for e in simcord_env.errors)
+
+
+async def test_ingest_file_then_ask_and_progress_is_shown(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    result = await world.alice.slash(
+        world.channel, "ingest file", file=("orchard.txt", ORCHARD.encode())
+    )
+    assert result.ephemeral and "Cider orchards in Somerset bloom early" in plain(
+        result.response.content
+    )
+    answer = await world.bob.slash(world.channel, "ask", question="What did Tom Ashby say?")
+    assert "We have never seen blossom in March" in embed_text(answer.response)
+
+    lines = [
+        json.dumps(
+            {"title": f"Harbour notice {n}", "text": f"Notice {n}: " + "The ferry runs late. " * 5}
+        )
+        for n in range(3)
+    ]
+    batch = await world.alice.slash(
+        world.channel, "ingest file", file=("notices.jsonl", "\n".join(lines).encode())
+    )
+    assert plain(batch.response.content).count("Added") == 3
+    edits = [
+        request.json.get("content", "")
+        for request in simcord_env.http_requests
+        if request.method == "PATCH"
+        and request.path.endswith("/messages/@original")
+        and isinstance(request.json, dict)
+    ]
+    assert any("Indexing… 1/3" in text for text in edits)
+
+
+@pytest.mark.parametrize("bot_options", [{"max_upload_bytes": 100}])
+async def test_oversize_and_wrong_type_files_are_refused_before_download(
+    world: World, simcord_env: simcord.Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def no_download(self: discord.Attachment, **kwargs: object) -> bytes:
+        raise AssertionError("the attachment was downloaded")
+
+    monkeypatch.setattr(discord.Attachment, "read", no_download)
+    big = await world.alice.slash(
+        world.channel, "ingest file", file=("big.txt", b"Title\n" + b"word " * 100)
+    )
+    assert big.ephemeral and "NEWSBOT_MAX_UPLOAD_BYTES" in big.response.content
+    wrong = await world.alice.slash(world.channel, "ingest file", file=("scan.pdf", b"%PDF"))
+    assert wrong.ephemeral and ".pdf" in wrong.response.content
+    assert len(simcord_env.errors) == 2
+
+
+async def test_ingest_text_modal_then_ask(world: World) -> None:
+    shown = await world.alice.slash(world.channel, "ingest text")
+    assert shown.modal is not None
+
+    submitted = await world.alice.submit_modal(
+        shown,
+        {
+            "title": "Glacier museum opens in Tromsø",
+            "text": 'A museum about glaciers opened in Tromsø on Friday. "Ice is an archive '
+            'of our climate," said curator Liv Dahl at the opening.',
+            "url": "https://arctic.example/glacier-museum",
+            "outlet": "Arctic Post",
+        },
+    )
+    assert submitted.ephemeral
+    assert "Glacier museum opens in Tromsø" in plain(submitted.response.content)
+
+    answer = await world.bob.slash(world.channel, "ask", question="What did Liv Dahl say?")
+    text = embed_text(answer.response)
+    assert "Ice is an archive of our climate" in text and "Arctic Post" in text
+    assert "https://arctic.example/glacier-museum" in answer.response.embeds[0].description
+
+
+async def test_an_article_in_one_server_is_not_visible_from_another(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    other = make_world(simcord_env, "elsewhere")
+    await world.alice.slash(world.channel, "ingest file", file=("orchard.txt", ORCHARD.encode()))
+
+    here = await world.bob.slash(world.channel, "ask", question="What did Tom Ashby say?")
+    there = await other.bob.slash(other.channel, "ask", question="What did Tom Ashby say?")
+    assert "We have never seen blossom in March" in embed_text(here.response)
+    assert "We have never seen blossom in March" not in embed_text(there.response)
+    listing = await other.alice.slash(other.channel, "articles")
+    assert "Cider orchards" not in embed_text(listing.response)
+    assert "Vladimir Putin" in embed_text(listing.response)  # global stays shared
