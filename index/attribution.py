@@ -7,12 +7,20 @@ each group is searched, outside its quoted words, for a speech cue:
 * a cue verb with its subject before it (``Smith said``, ``"...," he said``,
   ``Marks, who ..., said``, ``... and said``),
 * an inverted cue (``"...," said Smith``, ``..., says the White House``),
-* ``according to X``.
+* ``according to X`` / ``According to X``,
+* a participle after a comma (``Judge Roe imposed a fine, saying ...``): the sentence subject.
+
+Speakers may carry a role (``said another organizer, Tobias Wren``, ``One pastor backing
+Mr. Cruz, Ivo Brandt of Hollow Creek, said``). Base forms right after a name with no
+clause behind them are nouns, not cues (``lingering Sanders support``, ``state delegate``).
+Sentences wrongly split after initials (``Chairman G.K. | Butterfield``) or between a
+quoted question and its cue (``"Why?" | Pike said``) are rejoined.
 
 Speakers are cleaned of titles (``Retired Maj. Gen.``), resolved to the fullest form of
 the name found anywhere in the article (``Hertling`` -> ``Mark Hertling``), and
 pronouns (``he``, ``she``) go to the most recent named person. A group that is only a
-quotation, following a group attributed to someone, continues that speaker's statement.
+quotation continues the statement of the group before it when that group is attributed and
+quotes, ends with a colon (``Lind said:``), or stands in the same paragraph.
 Quotations with no cue at all are left unattributed rather than guessed.
 
 :func:`name_matches` and :func:`speakers_in_question` connect names typed in a question
@@ -66,7 +74,7 @@ praised accuse accuses accused blame blames blamed question questions questioned
 demand demands demanded propose proposes proposed recommend recommends recommended
 advise advises advised assure assures assured shout shouts shouted post posts posted
 hint hints hinted indicate indicates indicated point points pointed
-clarify clarifies clarified
+clarify clarifies clarified exclaim exclaims exclaimed mention mentions mentioned
 """
 # Stance verbs: weaker evidence of a statement, used only when no speech verb has a speaker.
 _STANCE_WORDS = """
@@ -87,8 +95,20 @@ remembers remembered
 """
 _SPEECH_VERBS = frozenset(_CUE_WORDS.split())
 _CUE_VERBS = _SPEECH_VERBS | frozenset(_STANCE_WORDS.split())
+# Base forms ("support", "state"): right after a name they are nouns ("Sanders support").
+_BASE_FORMS = frozenset(
+    w
+    for w in _CUE_VERBS
+    if {w + "s", w + "es", w[:-1] + "ies"} & _CUE_VERBS and w not in {"say", "put"}
+)
+_CLAUSE_OPENERS = frozenset(
+    """
+    that the a an in on at to it this these those they he she we i you his her their its
+    there for with of by about not no what how why whether if when who which our my your
+    """.split()
+)
 _CUE_RE = re.compile(
-    r"\b(?:according\s+to|" + "|".join(sorted(_CUE_VERBS, key=len, reverse=True)) + r")\b"
+    r"\b(?:[Aa]ccording\s+to|" + "|".join(sorted(_CUE_VERBS, key=len, reverse=True)) + r")\b"
 )
 
 _AUX_OR_ADVERB = frozenset(
@@ -178,6 +198,7 @@ _RUN = rf"(?<![\w’'\-]){_NAME_TOKEN}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_TOKEN})*"
 _RUN_RE = re.compile(_RUN)
 _RUN_AT_END = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s*$")
 _RUN_OF_PLACE = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s+of\s+{_RUN}\s*$")
+_RUN_THEN_OF = re.compile(rf"\s*({_RUN})\s+(?:of|from|at)\s+(?=\S)")
 _RUN_AT_START = re.compile(rf"\s*(?:(the|The)\s+)?({_RUN})")
 _NICKNAME = re.compile(
     rf"[{_UP}][\w’'\-.]*\s+([\"“]|'')[{_UP}][\w’'\-.]*(?:\s[{_UP}][\w’'\-.]*)?([\"”]|'')\s+[{_UP}]"
@@ -201,6 +222,11 @@ _NOT_DESCRIPTOR = frozenset(
     "in at on with to during after before of from for about by via through into over and or "
     "who which that whose when while where as is was has had".split()
 )
+_ROLE_PHRASE = re.compile(
+    r"\s*(?:an?|the|another|one|his|her|its|their|[A-Z][\w\-]*['’]s)\s+[\w\s’'\-.]+"
+)
+_LEADING_CONJUNCTION = re.compile(r"(?:as|and|but|so)\s+(?:the\s+)?[A-Z]")
+_ROLE_START = re.compile(r"(?:A|An|The|One|Another|Among\s+them)\s+[a-z]")
 _PREPOSITIONS = frozenset(
     "in at on with to during after before of from for about by via through into over".split()
 )
@@ -353,6 +379,41 @@ def _mask(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> st
     return _PARTY_LABEL.sub(lambda m: " " * len(m.group()), masked)
 
 
+_INITIALS_AT_END = re.compile(rf"[{_UP}][\w’'\-]*\s+((?:[{_UP}]\.){{2,3}})$")
+_NOT_INITIALS = frozenset({"U.S.", "D.C.", "U.N.", "U.K.", "E.U.", "L.A.", "N.Y.", "A.M.", "P.M."})
+_QUESTION_QUOTE = re.compile(r"[?!][\"”']+$")
+_CUE_STARTS = re.compile(
+    rf"(?:(?:[{_UP}][\w’'\-.]*|he|she|He|She)\s+){{1,4}}(?:"
+    + "|".join(sorted(_SPEECH_VERBS, key=len, reverse=True))
+    + r")\b"
+)
+
+
+def _rejoin(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Undo two wrong sentence splits: after initials (``Chairman G.K. | Butterfield said``)
+    and between a quoted question and its cue (``"Why not?" | Lichtman said.``)."""
+    out: list[tuple[int, int]] = []
+    for start, end in sentences:
+        if out:
+            p_start, p_end = out[-1]
+            previous = text[p_start:p_end]
+            initials = _INITIALS_AT_END.search(previous)
+            joined = (
+                initials is not None
+                and initials.group(1) not in _NOT_INITIALS
+                and text[start : start + 2].istitle()
+            ) or (
+                previous[:1] in _QUOTE_ANY + "'"
+                and _QUESTION_QUOTE.search(previous) is not None
+                and _CUE_STARTS.match(text, start, end) is not None
+            )
+            if joined:
+                out[-1] = (p_start, end)
+                continue
+        out.append((start, end))
+    return out
+
+
 def _groups(
     sentences: list[tuple[int, int]], regions: list[tuple[int, int]]
 ) -> list[tuple[int, int]]:
@@ -392,20 +453,33 @@ def _is_appositive(segment: str) -> bool:
     if not stripped:
         return False
     first = stripped[0]
+    if _LEADING_CONJUNCTION.match(stripped) and stripped.split()[-1][0].isupper():
+        return False  # "Or, as Tom Ridge, a former secretary, put it"
     if first.islower() or first.isdigit():
         return True
     last_word = stripped.split()[-1]
     return last_word[0].islower() and _norm(last_word) not in _PRONOUNS
 
 
+_NAME_TAIL_CHARS = 200
+"""A name (with titles) before a cue verb is never longer than this."""
+
+
 def _name_at_end(segment: str) -> tuple[str, bool] | None:
     pronoun = re.search(r"\b(he|she|He|She)\s*$", segment)
     if pronoun:
         return pronoun.group(1).lower(), False
-    match = _RUN_AT_END.search(segment)
+    tail = segment[-_NAME_TAIL_CHARS:]  # "$"-anchored searches are quadratic on long runs
+    match = _RUN_AT_END.search(tail)
     if match is None:
         return None
-    of_place = _RUN_OF_PLACE.search(segment)
+    lead = _RUN_THEN_OF.match(segment)
+    if lead and " and " not in segment[lead.end() :]:
+        person = _clean_run(lead.group(1), False)
+        words = person[0].split() if person else []
+        if person and not person[1] and len(words) >= 2 and _norm(words[-1]) not in _TITLES:
+            return person
+    of_place = _RUN_OF_PLACE.search(tail)
     if of_place:
         person = _clean_run(of_place.group(2), of_place.group(1) is not None)
         if (
@@ -455,9 +529,14 @@ def _subject_behind_appositive(pre: str) -> tuple[str, bool] | None:
         skipped = True
     if index < 0:
         return None
-    if not skipped and not (index > 0 and _is_appositive(pieces[index - 1])):
+    if not skipped and not (index > 0 and _is_role(pieces[index - 1])):
         return None
     return _name_at_end(_SEPARATOR.split(pieces[index])[-1])
+
+
+def _is_role(segment: str) -> bool:
+    """A description before a name: ``a spokesman for X``, ``One pastor supporting Mr. Cruz``."""
+    return _is_appositive(segment) or _ROLE_START.match(segment.strip()) is not None
 
 
 def _is_dangling_and(segment: str) -> bool:
@@ -498,7 +577,7 @@ def _noun_phrase_name(phrase: str, allow_prepositions: bool) -> tuple[str, bool]
 
 def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tuple[str, bool] | None:
     rest = masked[verb_end:]
-    pronoun = re.match(r"\s+(he|she)\b", rest)
+    pronoun = re.match(r"\s+(he|she)\b(?=\s*(?:$|[,.;:!?\x00\"“”']))", rest)
     if pronoun and not allow_prepositions:
         return pronoun.group(1), False
     parts = re.split(r"[,;:—–()\x00\"“”«»]|''|\.(?=\s*(?:$|[\x00\"“'(]))", rest)
@@ -506,9 +585,31 @@ def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tupl
     found = _noun_phrase_name(phrase, allow_prepositions)
     if found is None and len(parts) > 1 and not re.search(r"[A-Za-z]", phrase.replace("the", "")):
         return None
-    if found is None and len(parts) > 1 and re.fullmatch(r"\s*(?:an?|the)\s+[\w\s’'\-]+", phrase):
+    if found is None and len(parts) > 1 and _ROLE_PHRASE.fullmatch(phrase):
         found = _noun_phrase_name(parts[1], False)
     return found
+
+
+def _is_noun_use(masked: str, verb: re.Match[str]) -> bool:
+    """A base form after a name, followed by no clause: ``Sanders support.``, ``state delegate``."""
+    last = re.search(r"(\S+)\s*$", masked[: verb.start()])
+    if last is None or not last.group(1)[0].isupper() or last.group(1) == "I":
+        return False
+    following = re.match(r"\s*([\w’'\-]+)", masked[verb.end() :])
+    if following is None:
+        return True
+    word = re.split(r"[’']", following.group(1))[0]
+    return word[:1].islower() and word not in _CLAUSE_OPENERS
+
+
+def _sentence_subject(masked: str) -> tuple[str, bool] | None:
+    """The name opening ``masked`` when a verb follows it: ``Judge Ann Roe imposed ...``."""
+    lead = _RUN_AT_START.match(masked)
+    if lead is None or not re.match(r"(?:,[^,]{1,80},)?\s+[a-z]", masked[lead.end() :]):
+        return None
+    if _SUBORDINATOR.match(masked):
+        return None
+    return _clean_run(lead.group(2), lead.group(1) is not None)
 
 
 def _is_final_cue(masked: str, verb: re.Match[str]) -> bool:
@@ -531,7 +632,7 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
     cues: list[_Cue] = []
     for match in _CUE_RE.finditer(masked):
         word = match.group()
-        if word.startswith("according"):
+        if word.startswith(("according", "According")):
             found = _speaker_after(masked, match.end(), allow_prepositions=True)
             if found:
                 cues.append(_Cue(found[0], found[1], offset + match.start(), "according_to", 1))
@@ -540,6 +641,8 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
         if particle and not masked[match.end() :].lstrip().startswith(particle):
             continue
         subject = _subject_before(masked, match.start())
+        if subject is not None and word in _BASE_FORMS and _is_noun_use(masked, match):
+            continue
         if subject is not None:
             (name, is_org), follows_quote = subject
             leads = follows_quote and masked.lstrip()[:1] in _QUOTE_ANY + "'"
@@ -550,10 +653,15 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
             cues.append(_Cue(name, is_org, offset + match.start(), "reported", priority))
             continue
         pre = masked[: match.start()].rstrip()
-        if not pre or pre[-1] in ",;:—–\"”'" or pre.endswith(_MASK):
+        if word.endswith("ing") and pre.endswith(",") and word in _SPEECH_VERBS:
+            lead = _sentence_subject(masked)
+            if lead is not None:
+                cues.append(_Cue(lead[0], lead[1], offset + match.start(), "reported", 3))
+                continue
+        if not pre or pre[-1] in ",;:—–\"”“'" or pre.endswith(_MASK):
             found = _speaker_after(masked, match.end(), allow_prepositions=False)
             if found:
-                priority = 0 if pre and pre[-1] in "\"”'" else 2
+                priority = 0 if pre and pre[-1] in "\"”“'" else 2
                 priority += 0 if word in _SPEECH_VERBS else 1
                 cues.append(_Cue(found[0], found[1], offset + match.start(), "reported", priority))
     return cues
@@ -620,7 +728,9 @@ def _attribute_paragraph(
 ) -> None:
     regions = _quote_regions(text, p_start, p_end)
     masked_paragraph = _mask(text, p_start, p_end, regions)
-    for g_start, g_end in _groups(split_sentences(text, p_start, p_end), regions):
+    sentences = _rejoin(text, split_sentences(text, p_start, p_end))
+    previous: str | None = None  # speaker of the previous group of this paragraph
+    for g_start, g_end in _groups(sentences, regions):
         masked = masked_paragraph[g_start - p_start : g_end - p_start]
         subject = _subject_person(text, g_start, g_end, state)
         if subject:
@@ -634,17 +744,19 @@ def _attribute_paragraph(
             kind = best.kind
             if speaker and not best.is_org:
                 state.mention(speaker)
-        elif _is_bare_quote(text, masked, g_start) and state.chain_speaker:
-            speaker = state.chain_speaker
+        elif _is_bare_quote(text, masked, g_start) and (state.chain_speaker or previous):
+            speaker = state.chain_speaker or previous
             kind = "direct"
         quoted = _quoted_words(text, g_start, g_end, regions)
+        previous = speaker
         if speaker is None:
             state.chain_speaker = None
             continue
         if kind == "reported" and (quoted >= 4 or text[g_start] in _QUOTE_ANY + "'"):
             kind = "direct"
         out.append(Attribution(g_start, g_end, speaker, kind))
-        state.chain_speaker = speaker if quoted >= 1 else None
+        announces = text[g_start:g_end].endswith(":")  # "Jones wrote:" + the quote below
+        state.chain_speaker = speaker if quoted >= 1 or announces else None
 
 
 def _is_bare_quote(text: str, masked: str, start: int) -> bool:
@@ -683,12 +795,18 @@ def _dash_signatures(text: str) -> list[Attribution]:
     return found
 
 
+MAX_PARAGRAPH_CHARS = 4000
+"""Longer "paragraphs" (tables, run-together text) are not searched: news paragraphs are far
+shorter, and some rules are super-linear on long runs of repetitive text."""
+
+
 def find_attributions(text: str) -> list[Attribution]:
     """Statements in ``text`` with their speakers, in text order (see module docstring)."""
     state = _State(_Registry(text))
     found: list[Attribution] = []
     for p_start, p_end in paragraphs(text):
-        _attribute_paragraph(text, p_start, p_end, state, found)
+        if p_end - p_start <= MAX_PARAGRAPH_CHARS:
+            _attribute_paragraph(text, p_start, p_end, state, found)
     signed = _dash_signatures(text)
     if signed:  # an explicit signature beats whatever the cue rules guessed for that span
         found = [a for a in found if not any(s.start < a.end and a.start < s.end for s in signed)]

@@ -300,3 +300,94 @@ def test_dash_signed_quotes_in_a_reader_round_up() -> None:
     assert found["Marta Quill"].startswith("“The debate showed")
     assert found["Jon Ashby"].startswith("“I am ashamed")
     assert not any("Ashby" in speaker for speaker in found if speaker != "Jon Ashby")
+
+
+# --------------------------------------------------------------------------- added patterns
+
+
+def test_capitalised_according_to_opens_the_sentence() -> None:
+    text = "According to Nell Ashcombe, the ferry will stop running in May."
+    assert _spans(text) == [("Nell Ashcombe", "according_to", text)]
+
+
+def test_inverted_cue_with_role_before_the_name() -> None:
+    text = "''We ran out of chairs,'' said another event organizer, Tobias Wren."
+    assert _spans(text) == [("Tobias Wren", "direct", text)]
+
+
+def test_curly_opening_mark_used_to_close_a_quote() -> None:
+    text = "“It's unusual,“ said Gil Marsh, a lawyer in town."
+    assert _spans(text) == [("Gil Marsh", "direct", text)]
+
+
+def test_pronoun_after_said_opening_a_clause_is_not_an_inverted_speaker() -> None:
+    text = (
+        "Ada Finch spoke first.\n\n"
+        "One farmer backing Mrs. Finch, Ivo Brandt of Hollow Creek Farms, said he had lost a crop."
+    )
+    assert _speaker_of(text, "One farmer backing") == "Ivo Brandt"
+
+
+def test_name_of_organisation_before_said() -> None:
+    text = "Chairman R.J. Tolliver of Grant County said the bridge was safe."
+    assert _spans(text) == [("R.J. Tolliver", "reported", text)]
+
+
+def test_as_name_put_it() -> None:
+    text = "Or, as Rhea Vance, a former harbor master, put it: ''The tide waits for nobody.''"
+    assert _speaker_of(text, "The tide waits") == "Rhea Vance"
+
+
+def test_base_form_after_a_name_is_a_noun() -> None:
+    text = (
+        "Lena Brook, who toured four states this month for Pell, said turnout was strong, "
+        "despite some lingering Pell support."
+    )
+    assert [s for s, _, _ in _spans(text)] == ["Lena Brook"]
+    text = "Omar Tate, an Ohio state delegate, said the vote was rigged."
+    assert [s for s, _, _ in _spans(text)] == ["Omar Tate"]
+
+
+def test_quoted_question_split_from_its_cue() -> None:
+    text = 'Dora Pike runs the shop.\n\n"Who would pay that much?" Pike said with a laugh.'
+    assert _speaker_of(text, '"Who would pay that much?"') == "Dora Pike"
+
+
+def test_bare_quote_after_reported_speech_in_the_same_paragraph() -> None:
+    text = 'Ivan Kolb argues that the fee is illegal. "Nobody asked the tenants."'
+    assert [s for s, _, _ in _spans(text)] == ["Ivan Kolb", "Ivan Kolb"]
+
+
+def test_cue_ending_with_colon_announces_the_next_paragraph() -> None:
+    text = 'Mara Lind said:\n\n"The lake has never been this low."\n\nThe lake is low.'
+    assert _speaker_of(text, '"The lake has never been this low."') == "Mara Lind"
+
+
+def test_participle_cue_goes_to_the_sentence_subject() -> None:
+    text = "Judge Wanda Price imposed a fine, saying the firm had lied to the court."
+    assert _spans(text) == [("Wanda Price", "reported", text)]
+
+
+def test_mentioned_is_a_speech_cue() -> None:
+    text = "Hal Greer mentioned that the pool would close early."
+    assert _spans(text) == [("Hal Greer", "reported", text)]
+
+
+def test_adversarial_repetition_is_fast() -> None:
+    started = time.perf_counter()
+    find_attributions("Mr. Smith " * 10000)
+    find_attributions("Or, as Tom " * 9000 + ", put it")
+    assert time.perf_counter() - started < 1.0
+
+
+def test_repetitive_adversarial_text_stays_fast() -> None:
+    inputs = [
+        "A B C D " * 12000 + "of X said",
+        '"Why?" ' * 15000,
+        "Hello Smith said, saying " * 4000,
+        "\n\n".join(["A B C D " * 490 + "of X said"] * 10),
+    ]
+    for text in inputs:
+        started = time.perf_counter()
+        find_attributions(text)
+        assert time.perf_counter() - started < 3.0, text[:40]
