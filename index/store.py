@@ -10,11 +10,13 @@ The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applie
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import aiosqlite
 import numpy as np
@@ -75,6 +77,7 @@ _MIGRATIONS: list[str] = [
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -120,6 +123,18 @@ class NewAttribution:
     speaker: str
     surname: str
     kind: str
+
+
+def _serialized(method: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+    """Run a write method under the store's lock: one write transaction at a time on the
+    shared connection (aiosqlite runs every coroutine's statements on that connection)."""
+
+    @functools.wraps(method)
+    async def locked(self: Store, *args: Any, **kwargs: Any) -> T:
+        async with self._write_lock:
+            return await method(self, *args, **kwargs)
+
+    return locked
 
 
 def _now() -> str:
@@ -176,14 +191,14 @@ class Store:
             row = await cursor.fetchone()
         return None if row is None else str(row[0])
 
+    @_serialized
     async def set_meta(self, key: str, value: str) -> None:
-        async with self._write_lock:
-            await self._db.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, value),
-            )
-            await self._db.commit()
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+        await self._db.commit()
 
     # -- writing articles -------------------------------------------------------------
 
@@ -219,6 +234,7 @@ class Store:
         ) as cursor:
             return await cursor.fetchone() is not None
 
+    @_serialized
     async def write_article(
         self,
         *,
@@ -242,33 +258,6 @@ class Store:
         content hash: a reindex never overwrites a newer edit.
         Returns ``(new_passage_ids, removed_passage_ids, generation)`` for the vector index.
         """
-        async with self._write_lock:
-            return await self._write_article(
-                collection,
-                article_id,
-                article,
-                content_hash,
-                passages,
-                embeddings,
-                attributions,
-                added_by,
-                replace_pk,
-                expected_hash,
-            )
-
-    async def _write_article(
-        self,
-        collection: str,
-        article_id: str,
-        article: ArticleInput,
-        content_hash: str,
-        passages: Sequence[Passage],
-        embeddings: np.ndarray,
-        attributions: Sequence[NewAttribution],
-        added_by: str | None,
-        replace_pk: int | None,
-        expected_hash: str | None,
-    ) -> tuple[list[int], list[int], int] | None:
         removed: list[int] = []
         try:
             await self._db.execute("BEGIN IMMEDIATE")
@@ -358,16 +347,11 @@ class Store:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    @_serialized
     async def delete_article(
         self, collection: str, article_id: str
     ) -> tuple[Article, list[int], int] | None:
         """Remove an article; returns it, its passage ids and the new generation, or ``None``."""
-        async with self._write_lock:
-            return await self._delete_article(collection, article_id)
-
-    async def _delete_article(
-        self, collection: str, article_id: str
-    ) -> tuple[Article, list[int], int] | None:
         article = await self.get_article(collection, article_id)
         if article is None:
             return None
