@@ -179,10 +179,11 @@ class Library:
         collection: str,
         added_by: str | None = None,
         progress: Progress | None = None,
+        replace_others: bool = True,
     ) -> IngestReport:
         """Ingest files and folders; bad files are reported, the rest go in."""
         loaded = await asyncio.to_thread(load_paths, list(paths))
-        return await self._ingest_loaded(loaded, collection, added_by, progress)
+        return await self._ingest_loaded(loaded, collection, added_by, progress, replace_others)
 
     async def ingest_file(
         self,
@@ -192,13 +193,19 @@ class Library:
         collection: str,
         added_by: str | None = None,
         progress: Progress | None = None,
+        replace_others: bool = True,
     ) -> IngestReport:
         """Ingest one uploaded file's bytes (an attachment)."""
         loaded = await asyncio.to_thread(load_bytes, data, filename)
-        return await self._ingest_loaded(loaded, collection, added_by, progress)
+        return await self._ingest_loaded(loaded, collection, added_by, progress, replace_others)
 
     async def ingest_url(
-        self, url: str, *, collection: str, added_by: str | None = None
+        self,
+        url: str,
+        *,
+        collection: str,
+        added_by: str | None = None,
+        replace_others: bool = True,
     ) -> IngestReport:
         """Fetch a web page (public addresses only, unless configured), extract and ingest it."""
         from index.fetch import fetch_article
@@ -209,7 +216,9 @@ class Library:
             timeout=self.settings.fetch_timeout,
             max_bytes=self.settings.fetch_max_bytes,
         )
-        return await self.ingest([article], collection=collection, added_by=added_by)
+        return await self.ingest(
+            [article], collection=collection, added_by=added_by, replace_others=replace_others
+        )
 
     async def ingest(
         self,
@@ -218,12 +227,26 @@ class Library:
         collection: str,
         added_by: str | None = None,
         progress: Progress | None = None,
+        replace_others: bool = True,
     ) -> IngestReport:
-        """Ingest articles; one that is refused does not stop the others."""
-        return await self._ingest_loaded(Loaded(list(articles)), collection, added_by, progress)
+        """Ingest articles; one that is refused does not stop the others.
+
+        The same article again (same id; or, without an id, same URL or same text) updates
+        the stored one. With ``replace_others=False`` (a Discord member who is not an admin)
+        an article added by someone else is never replaced: identical text is reported as
+        unchanged, anything else is refused.
+        """
+        return await self._ingest_loaded(
+            Loaded(list(articles)), collection, added_by, progress, replace_others
+        )
 
     async def _ingest_loaded(
-        self, loaded: Loaded, collection: str, added_by: str | None, progress: Progress | None
+        self,
+        loaded: Loaded,
+        collection: str,
+        added_by: str | None,
+        progress: Progress | None,
+        replace_others: bool = True,
     ) -> IngestReport:
         self._require_model_match()
         report = IngestReport(failures=list(loaded.failures))
@@ -231,7 +254,11 @@ class Library:
         try:
             for number, article in enumerate(loaded.articles, start=1):
                 try:
-                    report.ingested.append(await self._store_article(article, collection, added_by))
+                    report.ingested.append(
+                        await self._store_article(
+                            article, collection, added_by, replace_others=replace_others
+                        )
+                    )
                 except BadArticle as error:
                     report.failures.append(IngestFailure(article.origin, _reason(error, article)))
                 await _report(progress, number, total)
@@ -273,6 +300,7 @@ class Library:
         added_by: str | None,
         *,
         force: bool = False,
+        replace_others: bool = True,
     ) -> IngestedArticle:
         self._validate(article)
         digest = content_hash(article.text)
@@ -291,6 +319,13 @@ class Library:
             return IngestedArticle(
                 existing.article_id, existing.title, existing.passages, "unchanged"
             )
+        if existing and not replace_others and existing.added_by != added_by:
+            raise BadArticle(
+                f"{article.origin}: the same article (id {existing.article_id!r}) was added by "
+                "someone else; only they or a server admin can replace it"
+            )
+        if existing and existing.added_by and not force:
+            added_by = existing.added_by  # an update keeps whoever added the article
         article_id = article.id or (existing.article_id if existing else None)
         if article_id is None:
             article_id = make_article_id(article.title, digest)
@@ -617,12 +652,20 @@ class Library:
     def reindexing(self) -> bool:
         return self._reindex_lock.locked()
 
-    async def reindex(self, progress: Progress | None = None) -> ReindexReport:
-        """Re-chunk and re-embed every article with the configured model.
+    async def reindex(
+        self, progress: Progress | None = None, *, collections: Sequence[str] | None = None
+    ) -> ReindexReport:
+        """Re-chunk and re-embed every article (or those of ``collections``).
 
         Questions keep working while it runs (each article is swapped in one transaction);
-        a second call while one runs raises :class:`ReindexInProgress`.
+        a second call while one runs raises :class:`ReindexInProgress`. After a model
+        change only a full reindex (no ``collections``) can switch the library over.
         """
+        if collections is not None and self._model_mismatch is not None:
+            raise IndexMismatch(
+                "The embedding model changed: every article must be re-embedded at once. "
+                "Run `newsbot reindex` on the bot's machine."
+            )
         if self._reindex_lock.locked():
             done, total = self.reindex_progress or (0, 0)
             raise ReindexInProgress(
@@ -632,6 +675,8 @@ class Library:
         async with self._reindex_lock:
             started = time.perf_counter()
             keys = await self.store.article_keys()
+            if collections is not None:
+                keys = [key for key in keys if key[0] in set(collections)]
             self.reindex_progress = (0, len(keys))
             if self._model_mismatch is not None:
                 # Start from empty indexes that each re-embedded article is added to; the
@@ -665,9 +710,10 @@ class Library:
                         passages += stored.passages
                     self.reindex_progress = (number, len(keys))
                     await _report(progress, number, len(keys))
-                await self.store.set_meta("model", self.embedder.name)
-                await self.store.set_meta("dimension", str(self.embedder.dimension))
-                self._model_mismatch = None
+                if collections is None:
+                    await self.store.set_meta("model", self.embedder.name)
+                    await self.store.set_meta("dimension", str(self.embedder.dimension))
+                    self._model_mismatch = None
             finally:
                 await self._save_dirty()
                 self.reindex_progress = None

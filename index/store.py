@@ -114,6 +114,7 @@ class ExistingArticle:
     content_hash: str
     title: str
     passages: int
+    added_by: str | None
 
 
 @dataclass(frozen=True)
@@ -215,7 +216,7 @@ class Store:
             if value is None:
                 continue
             async with self._db.execute(
-                "SELECT a.pk, a.article_id, a.content_hash, a.title, "
+                "SELECT a.pk, a.article_id, a.content_hash, a.title, a.added_by, "
                 "(SELECT COUNT(*) FROM passages p WHERE p.article_pk = a.pk) AS passages "
                 f"FROM articles a WHERE collection = ? AND {condition}",
                 (collection, value),
@@ -223,7 +224,12 @@ class Store:
                 row = await cursor.fetchone()
             if row is not None:
                 return ExistingArticle(
-                    row["pk"], row["article_id"], row["content_hash"], row["title"], row["passages"]
+                    row["pk"],
+                    row["article_id"],
+                    row["content_hash"],
+                    row["title"],
+                    row["passages"],
+                    row["added_by"],
                 )
         return None
 

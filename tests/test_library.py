@@ -308,3 +308,30 @@ async def test_invalid_unicode_and_overlong_questions_are_refused(library: Libra
     assert "not valid Unicode" in report.failures[0].reason
     with pytest.raises(NewsbotError, match="under 1,000"):
         await library.ask("why " * 400, collections=["global"])
+
+
+async def test_members_cannot_replace_someone_elses_article(library: Library) -> None:
+    await library.ingest([HARBOR], collection="guild:1", added_by="alice")
+    forged = ArticleInput(**{**HARBOR.__dict__, "text": HARBOR.text + "\n\nForged ending."})
+    refused = await library.ingest(
+        [forged], collection="guild:1", added_by="bob", replace_others=False
+    )
+    assert not refused.ingested
+    assert "added by someone else" in refused.failures[0].reason
+    same = await library.ingest(
+        [HARBOR], collection="guild:1", added_by="bob", replace_others=False
+    )
+    assert same.ingested[0].status == "unchanged"
+    updated = await library.ingest([forged], collection="guild:1", added_by="admin")
+    assert updated.ingested[0].status == "updated"
+    article = await library.get_article("harbor-bridge", collections=["guild:1"])
+    assert article.added_by == "alice"  # an update keeps who added it
+
+
+async def test_reindex_of_one_collection_leaves_the_others(library: Library) -> None:
+    await library.ingest([HARBOR], collection="guild:1")
+    await library.ingest([ORCHARD], collection="guild:2")
+    report = await library.reindex(collections=["guild:1"])
+    assert report.articles == 1
+    answer = await library.ask("What did Ilves say?", collections=["guild:2"])
+    assert answer.quotes[0].article_id == "orchard-frost"
