@@ -413,11 +413,15 @@ class Library:
         self._dirty.add(collection)
 
     async def _save_dirty(self) -> None:
-        for collection in sorted(self._dirty & set(self._indexes)):
-            index = self._indexes[collection]
-            manifest = self._manifest(self._index_generation[collection], len(index))
-            await asyncio.to_thread(self._directory.save, collection, index, manifest)
-        self._dirty.clear()
+        """Write changed indexes to disk (under the write lock: FAISS is not thread-safe)."""
+        async with self._write_lock:
+            for collection in sorted(self._dirty):
+                self._dirty.discard(collection)
+                index = self._indexes.get(collection)
+                if index is None:
+                    continue
+                manifest = self._manifest(self._index_generation[collection], len(index))
+                await asyncio.to_thread(self._directory.save, collection, index, manifest)
 
     async def _sync_all(self, collections: Sequence[str]) -> None:
         async with self._write_lock:
