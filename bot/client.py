@@ -286,7 +286,14 @@ def run_bot(data_dir: str | Path | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    bot = create_bot(bot_settings=bot_settings, data_dir=data_dir)
+    try:
+        bot = create_bot(bot_settings=bot_settings, data_dir=data_dir)
+    except (NewsbotError, ValueError) as error:  # e.g. NEWSBOT_THREADS=lots
+        print(
+            f"newsbot: a NEWSBOT_* setting in .env or the environment is invalid: {error}",
+            file=sys.stderr,
+        )
+        return 1
     try:
         # Bot.run closes the bot (and with it the library) on Ctrl-C.
         bot.run(bot_settings.token, log_handler=None)

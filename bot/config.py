@@ -73,6 +73,8 @@ class BotSettings:
     """Whether servers (and DMs) see the ``global`` collection."""
     ask_cooldown: float = 5.0
     ingest_cooldown: float = 20.0
+    reindex_cooldown: float = 600.0
+    """Least seconds between two ``/reindex`` runs in one server."""
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     progress_interval: float = 2.0
     """Least seconds between two progress edits of a reply."""
@@ -90,6 +92,7 @@ class BotSettings:
             global_visible=_bool("NEWSBOT_GLOBAL_VISIBLE", True),
             ask_cooldown=_number("NEWSBOT_ASK_COOLDOWN", 5.0),
             ingest_cooldown=_number("NEWSBOT_INGEST_COOLDOWN", 20.0),
+            reindex_cooldown=_number("NEWSBOT_REINDEX_COOLDOWN", 600.0),
             max_upload_bytes=_int("NEWSBOT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
             or DEFAULT_MAX_UPLOAD_BYTES,
         )

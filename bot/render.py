@@ -62,6 +62,22 @@ def escape(text: str) -> str:
     return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
 
 
+ID_CHARS = 200
+"""Longest article id shown (the longest /remove accepts)."""
+
+
+def code(text: str, limit: int = ID_CHARS) -> str:
+    """``text`` (an id) in backticks, verbatim so it can be copied into ``/remove``.
+
+    Markdown is not interpreted inside a code span, so nothing is escaped; only backticks
+    (which would end the span) are dropped, and an id over ``limit`` characters is cut.
+    """
+    shown = text.replace("`", "") or "?"
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + ELLIPSIS
+    return f"`{shown}`"
+
+
 def fit(text: str, limit: int) -> str:
     """``text`` trimmed then escaped, the escaped result at most ``limit`` characters."""
     budget = limit
@@ -116,6 +132,20 @@ def _quote_block(text: str) -> str:
     return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
 
 
+def quote_block(text: str, limit: int) -> str:
+    """``text`` trimmed, escaped and block-quoted, at most ``limit`` characters in all.
+
+    The "> " added to every line counts: a quote made of many short lines is cut shorter,
+    never the speaker and citation that follow it.
+    """
+    budget = limit
+    while True:
+        block = _quote_block(fit(text, budget))
+        if len(block) <= limit or budget <= 1:
+            return block
+        budget -= max(1, len(block) - limit)
+
+
 def page_count(answer: Answer, per_page: int = QUOTES_PER_PAGE) -> int:
     """How many pages of quotes an answer has (at least one)."""
     return max(1, -(-len(answer.quotes) // per_page))
@@ -146,7 +176,7 @@ def answer_embed(
     budget = min(QUOTE_CHARS, (DESCRIPTION_LIMIT - fixed) // len(shown))
     blocks = []
     for quote, (citation, speaker) in zip(shown, heads, strict=True):
-        body = _quote_block(fit(quote.text, max(budget - 2, 20)))
+        body = quote_block(quote.text, max(budget, 20))
         blocks.append(f"{body}{speaker}\n{citation}")
     description = "\n\n".join(blocks)
     if len(description) > DESCRIPTION_LIMIT:  # pathological citations; never break limits
@@ -195,7 +225,7 @@ def sources_embed(answer: Answer) -> discord.Embed:
         line = f"**{refs}** {cite(quote.title, quote.url, limit=150)}"
         if details:
             line += f" · {details}"
-        line += f" · id `{fit(quote.article_id, 80).replace('`', '')}`"
+        line += f" · id {code(quote.article_id)}"
         lines.append(line)
     return discord.Embed(
         title=fit(f"Sources for: {answer.question}", TITLE_LIMIT),
@@ -224,9 +254,7 @@ def articles_embed(
     lines = []
     for article in articles:
         details = _details(article.source, article.published, None)
-        line = (
-            f"`{fit(article.id, 80).replace('`', '')}` {cite(article.title, article.url, limit=90)}"
-        )
+        line = f"{code(article.id)} {cite(article.title, article.url, limit=90)}"
         if details:
             line += f" · {details}"
         line += f"\n-# added by {added_by(article)}"
@@ -274,7 +302,7 @@ def ingest_message(report: IngestReport) -> str:
     for item in report.ingested:
         verb = _STATUS.get(item.status, item.status.capitalize())
         lines.append(
-            f"{verb} **{fit(item.title, 150)}** (id `{item.article_id.replace('`', '')}`, "
+            f"{verb} **{fit(item.title, 150)}** (id {code(item.article_id)}, "
             f"{item.passages} passages)"
         )
     for failure in report.failures:

@@ -28,9 +28,24 @@ async def _report(interaction: discord.Interaction, error: Exception) -> None:
 
 
 class _View(discord.ui.View):
-    """A view whose errors become ephemeral messages and which disables itself on timeout."""
+    """A view whose errors become ephemeral messages and which disables itself on timeout.
 
-    message: discord.Message | discord.InteractionMessage | None = None
+    The message is kept as a channel message (see :meth:`attach`), not an
+    ``InteractionMessage``: that one is edited through the interaction's webhook token,
+    which expires after 15 minutes, exactly when the view times out.
+    """
+
+    message: discord.Message | discord.PartialMessage | None = None
+
+    def attach(self, message: discord.Message) -> None:
+        """Remember the message carrying this view, to disable its buttons on timeout."""
+        channel = message.channel
+        if isinstance(message, discord.InteractionMessage) and hasattr(
+            channel, "get_partial_message"
+        ):
+            self.message = channel.get_partial_message(message.id)  # type: ignore[union-attr]
+        else:
+            self.message = message
 
     async def on_error(
         self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]

@@ -43,7 +43,13 @@ async def simcord_bot(
     library_options = {k: v for k, v in bot_options.items() if k in LIBRARY_KEYS}
     discord_side = {k: v for k, v in bot_options.items() if k not in LIBRARY_KEYS}
     bot_settings = BotSettings(
-        **{"ask_cooldown": 0, "ingest_cooldown": 0, "progress_interval": 0, **discord_side}
+        **{
+            "ask_cooldown": 0,
+            "ingest_cooldown": 0,
+            "reindex_cooldown": 0,
+            "progress_interval": 0,
+            **discord_side,
+        }
     )
     settings = dataclasses.replace(seeded_settings, **library_options)
     bot = create_bot(settings=settings, bot_settings=bot_settings, embedder=embedder)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 import simcord
 
 from bot.client import guild_collection
 from index.models import ArticleInput
-from tests.bot_helpers import World, embed_text, plain
+from tests.bot_helpers import World, embed_text, make_world, plain
 
 pytest_plugins = ["tests.bot_fixtures"]
 
@@ -91,9 +92,9 @@ async def test_reindex_is_for_admins_only(world: World, simcord_env: simcord.Env
     assert refused.ephemeral and "Manage Server" in refused.response.content
     assert not world.bot.library.reindexing
 
+    await _add(world, [_article(1), _article(2)], world.alice.id)
     done = await world.admin.slash(world.channel, "reindex")
-    shared = await _global_count(world)
-    assert not done.ephemeral and f"Reindexed {shared} articles" in done.response.content
+    assert not done.ephemeral and "Reindexed this server's 2 articles" in done.response.content
     assert any(type(e).__name__ == "NotAdmin" for e in simcord_env.errors)
 
 
@@ -134,3 +135,98 @@ async def test_stats_counts_this_server_and_global(world: World) -> None:
     assert "this server: 2" in fields["Collections"]
     assert f"shared (global): {shared}" in fields["Collections"]
     assert "all-MiniLM-L6-v2" in fields["Model"]
+
+
+@pytest.mark.parametrize("bot_options", [{"reindex_cooldown": 600}])
+async def test_reindex_covers_only_this_server_and_has_a_cooldown(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    await _add(world, [_article(1), _article(2)], world.alice.id)
+    stranger = make_world(simcord_env, "strangers")  # any server that invited the bot
+
+    # Another server's admin re-embeds that server's articles only: not ours, not global.
+    theirs = await stranger.admin.slash(stranger.channel, "reindex")
+    assert "Reindexed this server's 0 articles (0 passages)" in theirs.response.content
+    ours = await world.admin.slash(world.channel, "reindex")
+    assert "Reindexed this server's 2 articles" in ours.response.content
+
+    # Once per server per NEWSBOT_REINDEX_COOLDOWN, whichever admin asks.
+    again = await stranger.admin.slash(stranger.channel, "reindex")
+    assert again.ephemeral and "try again in 600 s" in again.response.content
+    assert "Reindexed" not in again.response.content
+    assert any(type(e).__name__ == "CommandOnCooldown" for e in simcord_env.errors)
+
+
+async def test_remove_and_stats_defer_before_slow_library_work(
+    world: World, simcord_env: simcord.Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alices = await _add(world, [_article(1)], world.alice.id)
+    library = world.bot.library
+    remove_article, stats = library.remove_article, library.stats
+
+    async def slow_remove(*args: object, **kwargs: object) -> object:
+        await asyncio.sleep(4)  # e.g. waiting for the write lock behind a big ingest
+        return await remove_article(*args, **kwargs)  # type: ignore[arg-type]
+
+    async def slow_stats(*args: object, **kwargs: object) -> object:
+        await asyncio.sleep(4)
+        return await stats(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(library, "remove_article", slow_remove)
+    monkeypatch.setattr(library, "stats", slow_stats)
+    removed = await world.alice.slash(world.channel, "remove", article=alices[0])
+    assert removed.response is not None and removed.ephemeral
+    assert "Removed" in plain(removed.response.content)
+    counted = await world.bob.slash(world.channel, "stats")
+    assert counted.response is not None and not counted.ephemeral
+    assert "Articles" in embed_text(counted.response)
+    assert simcord_env.errors == []
+
+
+def _buttons(env: simcord.Env, channel_id: int, message_id: int) -> dict[str, bool]:
+    stored = env.backend.get_message(channel_id, message_id)
+    return {
+        component.get("label"): component.get("disabled", False)
+        for row in stored.components
+        for component in row.get("components", [])
+    }
+
+
+async def test_article_pages_disable_their_buttons_on_timeout(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    await _add(world, [_article(n) for n in range(1, 13)], world.alice.id)
+    result = await world.alice.slash(world.channel, "articles")
+    assert _buttons(simcord_env, world.channel.id, result.response.id) == {
+        "Previous": True,
+        "Next": False,
+    }
+    await simcord_env.advance_time(15 * 60 + 5)  # the interaction token has expired
+    assert _buttons(simcord_env, world.channel.id, result.response.id) == {
+        "Previous": True,
+        "Next": True,
+    }
+
+
+async def test_ids_are_shown_verbatim_and_long_ids_are_not_offered(world: World) -> None:
+    articles = [
+        {"id": "my_custom_*id*", "title": "Underscore story", "text": "Some text. " * 8},
+        {"id": "b" * 150, "title": "Long id story", "text": "Other text here. " * 8},
+    ]
+    upload = "\n".join(json.dumps(article) for article in articles).encode()
+    added = await world.alice.slash(world.channel, "ingest file", file=("a.jsonl", upload))
+    assert "`my_custom_*id*`" in added.response.content
+
+    listing = await world.alice.slash(world.channel, "articles")
+    description = listing.response.embeds[0].description
+    assert "`my_custom_*id*`" in description and f"`{'b' * 150}`" in description
+
+    choices = await world.alice.autocomplete(world.channel, "remove", "article", "")
+    values = [choice["value"] for choice in choices]
+    assert "my_custom_*id*" in values
+    assert all(len(value) <= 100 for value in values) and "b" * 100 not in values
+
+    removed = await world.alice.slash(world.channel, "remove", article="my_custom_*id*")
+    assert "(id `my_custom_*id*`)" in removed.response.content
+    removed = await world.alice.slash(world.channel, "remove", article="b" * 150)
+    assert "Removed" in plain(removed.response.content)

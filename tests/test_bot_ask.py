@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import simcord
 
 from bot.client import guild_collection
 from bot.render import EMBED_TOTAL_LIMIT, embed_problems
 from index.models import ArticleInput
-from tests.bot_helpers import World, embed_text, plain
+from tests.bot_helpers import World, embed_text, make_world, plain
 
 pytest_plugins = ["tests.bot_fixtures"]
 
@@ -217,3 +219,71 @@ async def test_unexpected_errors_are_logged_and_apologised_for(
     assert "Sorry, something went wrong" in messages[-1].content
     assert "disk on fire" not in messages[-1].content
     assert any("disk on fire" in str(e) for e in simcord_env.errors)
+
+
+def _buttons(env: simcord.Env, channel_id: int, message_id: int) -> dict[str, bool]:
+    stored = env.backend.get_message(channel_id, message_id)
+    return {
+        component.get("label"): component.get("disabled", False)
+        for row in stored.components
+        for component in row.get("components", [])
+    }
+
+
+async def test_answer_buttons_are_disabled_on_timeout(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    me = world.bot.user
+    assert me is not None
+    await world.bot.library.ingest(
+        [WHEAT], collection=guild_collection(world.guild.id), added_by=str(world.alice.id)
+    )
+    result = await world.alice.slash(world.channel, "ask", question="How was the wheat harvest?")
+    await world.alice.send(world.channel, f"<@{me.id}> How was the wheat harvest?")
+    mentioned = world.channel.last_message
+    before = _buttons(simcord_env, world.channel.id, result.response.id)
+    assert before == {"Back": True, "More": False, "Sources": False}
+
+    await simcord_env.advance_time(15 * 60 + 5)  # the interaction token has expired
+    for message_id in (result.response.id, mentioned.id):
+        after = _buttons(simcord_env, world.channel.id, message_id)
+        assert set(after) == {"Back", "More", "Sources"} and all(after.values()), after
+
+
+async def test_a_forwarded_answer_is_not_a_follow_up(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    me = world.bot.user
+    assert me is not None
+    await world.alice.send(world.channel, f"<@{me.id}> What did Marks say?")
+    answer = world.channel.last_message
+    assert answer.author.id == me.id
+
+    forwarded = await world.bob.forward(answer, world.channel)
+    assert world.channel.last_message.id == forwarded.id  # no reply to a forward
+    other = make_world(simcord_env, "elsewhere")
+    both = other.guild.add_member(world.alice.user)
+    forwarded = await both.forward(answer, other.channel)
+    assert other.channel.last_message.id == forwarded.id
+
+
+@pytest.mark.parametrize("bot_options", [{"ask_cooldown": 30}])
+async def test_bare_mentions_are_rate_limited_too(world: World) -> None:
+    me = world.bot.user
+    assert me is not None
+    await world.bob.send(world.channel, f"<@{me.id}>")
+    assert "Ask me a question" in world.channel.last_message.content
+    await world.bob.send(world.channel, f"<@{me.id}>")
+    assert "try again in" in world.channel.last_message.content
+    assert "Ask me a question" not in world.channel.last_message.content
+
+
+async def test_sources_show_ids_verbatim(world: World) -> None:
+    await world.bot.library.ingest(
+        [dataclasses.replace(WHEAT, id="wheat_2024_*record*")],
+        collection=guild_collection(world.guild.id),
+        added_by=str(world.alice.id),
+    )
+    result = await world.alice.slash(world.channel, "ask", question="How was the wheat harvest?")
+    sources = await world.alice.click(result.response, label="Sources")
+    assert "id `wheat_2024_*record*`" in sources.response.embeds[0].description

@@ -10,6 +10,7 @@ import simcord
 
 from bot.client import guild_collection
 from tests.bot_helpers import World, embed_text, make_world, plain
+from tests.test_bot_ask import WHEAT
 
 pytest_plugins = ["tests.bot_fixtures"]
 
@@ -144,3 +145,61 @@ async def test_an_article_in_one_server_is_not_visible_from_another(
     listing = await other.alice.slash(other.channel, "articles")
     assert "Cider orchards" not in embed_text(listing.response)
     assert "Vladimir Putin" in embed_text(listing.response)  # global stays shared
+
+
+async def test_a_member_cannot_replace_another_members_article(
+    world: World, simcord_env: simcord.Env
+) -> None:
+    home = guild_collection(world.guild.id)
+    report = await world.bot.library.ingest([WHEAT], collection=home, added_by=str(world.alice.id))
+    alices = report.ingested[0].article_id
+
+    # Bob pastes other text under the same URL: refused, Alice's text stays.
+    shown = await world.bob.slash(world.channel, "ingest text")
+    refused = await world.bob.submit_modal(
+        shown,
+        {
+            "title": WHEAT.title,
+            "text": "Farmer Ann Lee said the wheat harvest in Kansas was a total failure.",
+            "url": WHEAT.url or "",
+        },
+    )
+    assert refused.ephemeral
+    message = plain(refused.response.content)
+    assert "Not added" in message and "added by someone else" in message
+    assert "Updated" not in message
+    stored = await world.bot.library.get_article(alices, collections=[home])
+    assert stored.text == WHEAT.text and stored.added_by == str(world.alice.id)
+
+    # Nor by uploading a file with the same id...
+    upload = json.dumps({"id": alices, "title": "x", "text": "Different text. " * 5}).encode()
+    by_file = await world.bob.slash(world.channel, "ingest file", file=("a.json", upload))
+    assert "added by someone else" in plain(by_file.response.content)
+    stored = await world.bot.library.get_article(alices, collections=[home])
+    assert stored.text == WHEAT.text
+
+    # ...and he still cannot remove it.
+    removal = await world.bob.slash(world.channel, "remove", article=alices)
+    assert removal.ephemeral and "only articles you added" in removal.response.content
+    assert any(type(e).__name__ == "NotAdmin" for e in simcord_env.errors)
+
+    # Alice herself, or an admin, may update it; it stays Alice's.
+    by_admin = await world.admin.slash(world.channel, "ingest file", file=("a.json", upload))
+    assert "Updated" in plain(by_admin.response.content)
+    stored = await world.bot.library.get_article(alices, collections=[home])
+    assert stored.text.startswith("Different text.") and stored.added_by == str(world.alice.id)
+
+
+@pytest.mark.parametrize("name", ["orchard.markdown", "orchard.htm"])
+async def test_markdown_and_htm_uploads_are_accepted(world: World, name: str) -> None:
+    data = ORCHARD.encode()
+    if name.endswith(".htm"):
+        title, _, body = ORCHARD.partition("\n")
+        paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
+        data = (
+            f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"{paragraphs}</article></body></html>"
+        ).encode()
+    result = await world.alice.slash(world.channel, "ingest file", file=(name, data))
+    assert "Added" in plain(result.response.content)
+    assert "Cider orchards in Somerset bloom early" in plain(result.response.content)

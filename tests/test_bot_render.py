@@ -171,6 +171,10 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     settings = BotSettings.from_env()
     assert (settings.token, settings.ask_cooldown, settings.dev_guild) == ("abc", 7, 42)
     assert settings.ingest_cooldown == 20 and settings.max_upload_bytes == 2_000_000
+    assert settings.reindex_cooldown == 600
+    monkeypatch.setenv("NEWSBOT_REINDEX_COOLDOWN", "60")
+    settings = BotSettings.from_env()
+    assert settings.reindex_cooldown == 60
     bot = create_bot()  # from the environment, without logging in
     assert bot.bot_settings == settings and bot.settings.data_dir == tmp_path / "data"
     assert bot.intents.message_content
@@ -209,3 +213,39 @@ async def test_bot_opens_its_library_in_setup_hook_and_closes_it(
         await bot.close()
     with pytest.raises(NewsbotError):
         _ = bot.library
+
+
+def test_quotes_of_many_short_lines_keep_their_speaker_and_citation() -> None:
+    poem = "\n".join(f"Line {i} of the poem." for i in range(80))
+    quotes = tuple(
+        _quote(
+            number,
+            poem,
+            title=f"Poem article number {number} with a reasonably long headline here",
+            url=f"https://example.com/news/2024/very/long/path/poem-{number}",
+            speaker="Some Speaker",
+        )
+        for number in range(1, 4)
+    )
+    embed = answer_embed(Answer("What does the poem say?", True, quotes))
+    description = embed.description or ""
+    assert embed_problems(embed) == [] and len(description) <= DESCRIPTION_LIMIT
+    for number in (1, 2, 3):
+        assert f"**[{number}]**" in description
+        assert f"Poem article number {number} with a reasonably long headline here" in description
+    assert description.count("— **Some Speaker**") == 3
+    assert description.endswith(
+        "(https://example.com/news/2024/very/long/path/poem-3) · Outlet · 2024-01-02 · ¶3"
+    )
+    assert "> Line 0 of the poem." in description
+
+
+def test_run_with_a_bad_setting_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", "abc")
+    monkeypatch.setenv("NEWSBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSBOT_THREADS", "lots")
+    assert run_bot() == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsbot: ") and "lots" in err and "Traceback" not in err

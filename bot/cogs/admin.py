@@ -1,4 +1,4 @@
-"""``/reindex`` (admins only, with progress) and ``/stats``."""
+"""``/reindex`` (admins only: this server's articles, with progress) and ``/stats``."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import admin_only
-from bot.client import NO_MENTIONS, NewsBot, defer
+from bot.client import NO_MENTIONS, NewsBot, defer, guild_collection
 from bot.render import stats_embed
 from bot.views import ProgressEditor
 from index.errors import ReindexInProgress
 
 
 class Admin(commands.Cog):
-    """Maintenance: re-embedding everything, and counts."""
+    """Maintenance: re-embedding a server's articles, and counts."""
 
     def __init__(self, bot: NewsBot) -> None:
         self.bot = bot
@@ -24,7 +24,8 @@ class Admin(commands.Cog):
     @app_commands.default_permissions(manage_guild=True)
     @admin_only()
     async def reindex(self, interaction: discord.Interaction) -> None:
-        """Re-chunk and re-embed every article (admins only; questions keep working)."""
+        """Re-chunk and re-embed this server's articles (admins only; questions keep working)."""
+        assert interaction.guild_id is not None  # guild_only
         library = self.bot.library
         if library.reindexing:
             done, total = library.reindex_progress or (0, 0)
@@ -32,15 +33,23 @@ class Admin(commands.Cog):
                 f"A reindex is already running ({done}/{total} articles done); wait for it to "
                 "finish."
             )
+        # One reindex per server every NEWSBOT_REINDEX_COOLDOWN seconds (checked after the
+        # admin check, so a refused member does not start the server's cooldown).
+        seconds = self.bot.bot_settings.reindex_cooldown
+        left = self.bot.cooldowns.retry_after("reindex", interaction.guild_id, seconds)
+        if left > 0:
+            raise app_commands.CommandOnCooldown(app_commands.Cooldown(1, seconds), left)
         await defer(interaction, ephemeral=False)
         progress = ProgressEditor(
             interaction, "Reindexing", interval=self.bot.bot_settings.progress_interval
         )
-        report = await library.reindex(progress=progress)
+        report = await library.reindex(
+            progress=progress, collections=[guild_collection(interaction.guild_id)]
+        )
         await interaction.edit_original_response(
             content=(
-                f"Reindexed {report.articles} articles ({report.passages} passages) "
-                f"in {report.seconds:.1f} s."
+                f"Reindexed this server's {report.articles} articles ({report.passages} "
+                f"passages) in {report.seconds:.1f} s."
             ),
             allowed_mentions=NO_MENTIONS,
         )
@@ -50,8 +59,9 @@ class Admin(commands.Cog):
     async def stats(self, interaction: discord.Interaction) -> None:
         """How many articles and passages I can quote here, and the model I use."""
         collections = self.bot.collections_for(interaction.guild_id)
+        await defer(interaction, ephemeral=False)
         stats = await self.bot.library.stats(collections=collections)
-        await interaction.response.send_message(
+        await interaction.edit_original_response(
             embed=stats_embed(stats, self.bot.collection_names(interaction.guild_id)),
             allowed_mentions=NO_MENTIONS,
         )

@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import NotAdmin, admin_requirement, is_admin
-from bot.client import NO_MENTIONS, NewsBot, guild_collection
-from bot.render import articles_embed, escape, fit
+from bot.client import NO_MENTIONS, NewsBot, defer, guild_collection
+from bot.render import articles_embed, code, fit
 from index.errors import ArticleNotFound
 from index.models import GLOBAL_COLLECTION
 
@@ -54,7 +54,7 @@ class Articles(commands.Cog):
         await interaction.response.send_message(
             embed=embed, view=view, allowed_mentions=NO_MENTIONS
         )
-        view.message = await interaction.original_response()
+        view.attach(await interaction.original_response())
 
     @app_commands.command(name="remove")
     @app_commands.guild_only()
@@ -67,6 +67,7 @@ class Articles(commands.Cog):
         home = guild_collection(interaction.guild_id)
         article_id = article.strip()
         library = self.bot.library
+        await defer(interaction, ephemeral=True)  # the lookups and removal may take a while
         try:
             found = await library.get_article(article_id, collections=[home])
         except ArticleNotFound:
@@ -87,10 +88,9 @@ class Articles(commands.Cog):
                 f"needs {admin_requirement(self.bot.bot_settings.admin_role)}."
             )
         removed = await library.remove_article(found.id, collection=home)
-        await interaction.response.send_message(
-            f"Removed **{fit(removed.title, 200)}** (id `{escape(removed.id)}`); "
+        await interaction.edit_original_response(
+            content=f"Removed **{fit(removed.title, 200)}** (id {code(removed.id)}); "
             "it will not be quoted again.",
-            ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -104,10 +104,12 @@ class Articles(commands.Cog):
             collections=[guild_collection(interaction.guild_id)], offset=0, limit=200
         )
         needle = current.strip().lower()
+        # Discord caps a choice's value at 100 characters: a cut id would not match, so
+        # longer ids are left out (they can still be typed or pasted in full).
         return [
-            app_commands.Choice(name=f"{item.title[:70]} ({item.id})"[:100], value=item.id[:100])
+            app_commands.Choice(name=f"{item.title[:70]} ({item.id})"[:100], value=item.id)
             for item in items
-            if needle in item.id.lower() or needle in item.title.lower()
+            if len(item.id) <= 100 and (needle in item.id.lower() or needle in item.title.lower())
         ][:25]
 
 

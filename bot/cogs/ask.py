@@ -90,7 +90,7 @@ class Ask(commands.Cog):
             embed=embed, allowed_mentions=NO_MENTIONS, **kwargs
         )
         if view is not None:
-            view.message = message
+            view.attach(message)
         self._remember(message.id, collections, answer)
 
     @commands.Cog.listener()
@@ -100,7 +100,9 @@ class Ask(commands.Cog):
         if me is None or message.author.bot or message.webhook_id is not None:
             return
         reference = message.reference
-        remembered = self.bot.answers.get(reference.message_id if reference else None)
+        # Only a reply to an answer is a follow-up; a forward of one is not addressed to me.
+        replied = reference is not None and reference.type is discord.MessageReferenceType.reply
+        remembered = self.bot.answers.get(reference.message_id if replied else None)
         mentioned = any(user.id == me.id for user in message.mentions)
         if not (mentioned or remembered is not None or message.guild is None):
             return
@@ -111,9 +113,7 @@ class Ask(commands.Cog):
 
     async def _reply(self, message: discord.Message, remembered: Remembered | None) -> None:
         question = strip_mention(message.content, self.bot.user.id)  # type: ignore[union-attr]
-        if not question:
-            await message.reply(HINT, mention_author=False, allowed_mentions=NO_MENTIONS)
-            return
+        # The cooldown comes first, so bare mentions cannot make me spam the hint either.
         left = self.bot.cooldowns.retry_after(
             "ask", message.author.id, self.bot.bot_settings.ask_cooldown
         )
@@ -123,6 +123,9 @@ class Ask(commands.Cog):
                 mention_author=False,
                 allowed_mentions=NO_MENTIONS,
             )
+            return
+        if not question:
+            await message.reply(HINT, mention_author=False, allowed_mentions=NO_MENTIONS)
             return
         try:
             if remembered is not None:
@@ -146,7 +149,7 @@ class Ask(commands.Cog):
             embed=embed, mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs
         )
         if view is not None:
-            view.message = sent
+            view.attach(sent)
         self._remember(sent.id, collections, answer, previous)
 
 

@@ -8,14 +8,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import cooldown
+from bot.checks import cooldown, is_admin
 from bot.client import NO_MENTIONS, NewsBot, defer, guild_collection
 from bot.render import ingest_message
 from bot.views import ArticleModal, ProgressEditor
 from index.errors import BadArticle
 from index.models import ArticleInput, IngestReport
 
-UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".json", ".jsonl")
+UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 
 
 def _size(n: int) -> str:
@@ -34,9 +34,15 @@ class Ingest(
         self.bot = bot
         super().__init__()
 
-    def _target(self, interaction: discord.Interaction) -> tuple[str, str]:
+    def _target(self, interaction: discord.Interaction) -> tuple[str, str, bool]:
+        """This server's collection, the caller's id, and whether they may replace articles
+        other members added (admins only: Manage Server or NEWSBOT_ADMIN_ROLE, as /remove)."""
         assert interaction.guild_id is not None  # guild_only
-        return guild_collection(interaction.guild_id), str(interaction.user.id)
+        return (
+            guild_collection(interaction.guild_id),
+            str(interaction.user.id),
+            is_admin(interaction),
+        )
 
     async def _finish(self, interaction: discord.Interaction, report: IngestReport) -> None:
         await interaction.edit_original_response(
@@ -55,10 +61,10 @@ class Ingest(
         self, interaction: discord.Interaction, url: app_commands.Range[str, 1, 2000]
     ) -> None:
         """Fetch a web page and add the article on it."""
-        collection, user = self._target(interaction)
+        collection, user, replace_others = self._target(interaction)
         await defer(interaction, ephemeral=True)
         report = await self.bot.library.ingest_url(
-            url.strip(), collection=collection, added_by=user
+            url.strip(), collection=collection, added_by=user, replace_others=replace_others
         )
         await self._finish(interaction, report)
 
@@ -69,7 +75,7 @@ class Ingest(
     @cooldown("ingest", "ingest_cooldown")
     async def file(self, interaction: discord.Interaction, file: discord.Attachment) -> None:
         """Add the articles in an uploaded file."""
-        collection, user = self._target(interaction)
+        collection, user, replace_others = self._target(interaction)
         suffix = PurePath(file.filename).suffix.lower()
         if suffix not in UPLOAD_SUFFIXES:
             raise BadArticle(
@@ -90,6 +96,7 @@ class Ingest(
             collection=collection,
             added_by=user,
             progress=self._progress(interaction),
+            replace_others=replace_others,
         )
         await self._finish(interaction, report)
 
@@ -100,9 +107,11 @@ class Ingest(
         await interaction.response.send_modal(ArticleModal(self._pasted))
 
     async def _pasted(self, interaction: discord.Interaction, article: ArticleInput) -> None:
-        collection, user = self._target(interaction)
+        collection, user, replace_others = self._target(interaction)
         await defer(interaction, ephemeral=True)
-        report = await self.bot.library.ingest([article], collection=collection, added_by=user)
+        report = await self.bot.library.ingest(
+            [article], collection=collection, added_by=user, replace_others=replace_others
+        )
         await self._finish(interaction, report)
 
 
