@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from index.errors import NewsbotError
 from index.models import GLOBAL_COLLECTION
 
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -29,8 +30,18 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _env_int(name: str, default: int) -> int:
+    return int(_env_number(name, default, int))
+
+
+def _env_number(name: str, default: float, kind: type = float) -> float:
     value = os.environ.get(name, "").strip()
-    return int(value) if value else default
+    if not value:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        message = f"{name}={value!r} is not a number; fix it in .env or the environment"
+        raise NewsbotError(message) from None
 
 
 @dataclass(frozen=True)
@@ -63,7 +74,7 @@ class Settings:
             seeds_dir=seeds_dir,
             max_article_chars=_env_int("NEWSBOT_MAX_ARTICLE_CHARS", 300_000),
             allow_private_urls=_env_bool("NEWSBOT_ALLOW_PRIVATE_URLS", False),
-            fetch_timeout=float(os.environ.get("NEWSBOT_FETCH_TIMEOUT", "") or 20.0),
+            fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
         )

@@ -66,3 +66,17 @@ def test_ingest_reports_refusals_and_answers_new_article(data_dir: Path, tmp_pat
     missing = _newsbot(data_dir, "remove", "no-such-article")
     assert missing.returncode == 1
     assert "No article with id 'no-such-article'" in missing.stderr
+
+
+def test_bad_number_setting_is_named(data_dir: Path) -> None:
+    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_THREADS": "lots"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "stats"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=Path(__file__).parent.parent,
+    )
+    assert result.returncode == 1
+    assert "NEWSBOT_THREADS='lots' is not a number" in result.stderr
