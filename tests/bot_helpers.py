@@ -50,3 +50,13 @@ def embed_text(message: Any) -> str:
         parts += [embed.title or "", embed.description or "", embed.footer.text or ""]
         parts += [f"{field.name}\n{field.value}" for field in embed.fields]
     return plain("\n".join(parts))
+
+
+def button_states(env: simcord.Env, channel_id: int, message_id: int) -> dict[str, bool]:
+    """Label -> disabled, for the buttons of a stored message."""
+    stored = env.backend.get_message(channel_id, message_id)
+    return {
+        component.get("label"): component.get("disabled", False)
+        for row in stored.components
+        for component in row.get("components", [])
+    }

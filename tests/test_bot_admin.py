@@ -10,7 +10,7 @@ import simcord
 
 from bot.client import guild_collection
 from index.models import ArticleInput
-from tests.bot_helpers import World, embed_text, make_world, plain
+from tests.bot_helpers import World, button_states, embed_text, make_world, plain
 
 pytest_plugins = ["tests.bot_fixtures"]
 
@@ -183,26 +183,17 @@ async def test_remove_and_stats_defer_before_slow_library_work(
     assert simcord_env.errors == []
 
 
-def _buttons(env: simcord.Env, channel_id: int, message_id: int) -> dict[str, bool]:
-    stored = env.backend.get_message(channel_id, message_id)
-    return {
-        component.get("label"): component.get("disabled", False)
-        for row in stored.components
-        for component in row.get("components", [])
-    }
-
-
 async def test_article_pages_disable_their_buttons_on_timeout(
     world: World, simcord_env: simcord.Env
 ) -> None:
     await _add(world, [_article(n) for n in range(1, 13)], world.alice.id)
     result = await world.alice.slash(world.channel, "articles")
-    assert _buttons(simcord_env, world.channel.id, result.response.id) == {
+    assert button_states(simcord_env, world.channel.id, result.response.id) == {
         "Previous": True,
         "Next": False,
     }
     await simcord_env.advance_time(15 * 60 + 5)  # the interaction token has expired
-    assert _buttons(simcord_env, world.channel.id, result.response.id) == {
+    assert button_states(simcord_env, world.channel.id, result.response.id) == {
         "Previous": True,
         "Next": True,
     }

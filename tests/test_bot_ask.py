@@ -10,7 +10,7 @@ import simcord
 from bot.client import guild_collection
 from bot.render import EMBED_TOTAL_LIMIT, embed_problems
 from index.models import ArticleInput
-from tests.bot_helpers import World, embed_text, make_world, plain
+from tests.bot_helpers import World, button_states, embed_text, make_world, plain
 
 pytest_plugins = ["tests.bot_fixtures"]
 
@@ -221,15 +221,6 @@ async def test_unexpected_errors_are_logged_and_apologised_for(
     assert any("disk on fire" in str(e) for e in simcord_env.errors)
 
 
-def _buttons(env: simcord.Env, channel_id: int, message_id: int) -> dict[str, bool]:
-    stored = env.backend.get_message(channel_id, message_id)
-    return {
-        component.get("label"): component.get("disabled", False)
-        for row in stored.components
-        for component in row.get("components", [])
-    }
-
-
 async def test_answer_buttons_are_disabled_on_timeout(
     world: World, simcord_env: simcord.Env
 ) -> None:
@@ -241,12 +232,12 @@ async def test_answer_buttons_are_disabled_on_timeout(
     result = await world.alice.slash(world.channel, "ask", question="How was the wheat harvest?")
     await world.alice.send(world.channel, f"<@{me.id}> How was the wheat harvest?")
     mentioned = world.channel.last_message
-    before = _buttons(simcord_env, world.channel.id, result.response.id)
+    before = button_states(simcord_env, world.channel.id, result.response.id)
     assert before == {"Back": True, "More": False, "Sources": False}
 
     await simcord_env.advance_time(15 * 60 + 5)  # the interaction token has expired
     for message_id in (result.response.id, mentioned.id):
-        after = _buttons(simcord_env, world.channel.id, message_id)
+        after = button_states(simcord_env, world.channel.id, message_id)
         assert set(after) == {"Back", "More", "Sources"} and all(after.values()), after
 
 
