@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.attribution import name_matches, speakers_in_question
+from index.attribution import name_matches
 from index.models import Answer, Citation, Quote
 from index.search import Candidate, content_words
 from index.store import StoredAttribution, StoredPassage
@@ -64,11 +64,6 @@ def _fold(text: str) -> str:
 
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
-def question_speakers(question: str) -> list[str]:
-    """Names of people the question asks about (may be empty)."""
-    return speakers_in_question(question)
 
 
 def topic_words(question: str, names: Sequence[str]) -> list[str]:

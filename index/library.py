@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from index import answer as answering
-from index.attribution import find_attributions
+from index.attribution import find_attributions, speakers_in_question
 from index.chunking import chunk_article
 from index.config import Settings
 from index.embedder import Embedder, load_embedder
@@ -454,7 +454,7 @@ class Library:
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
         query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
-        names = answering.question_speakers(question)
+        names = speakers_in_question(question)
         if names:
             answer = await self._answer_person(
                 question, names, query_vector, collections, limit, article_ids
