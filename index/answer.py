@@ -121,8 +121,6 @@ def rank_statements(
     the person's own words first, in article order.
     """
     topic_stems = {_stem(w) for w in topic}
-    if not topic_stems and any(s.kind != "mention" for s in statements):
-        statements = [s for s in statements if s.kind != "mention"]
     by_article: dict[int, list[ScoredStatement]] = {}
     for statement in statements:
         by_article.setdefault(statement.article_pk, []).append(statement)
@@ -131,22 +129,21 @@ def rank_statements(
         title_stems = {_stem(w) for w in content_words(titles.get(article_pk, ""))}
         overlap = len(topic_stems & title_stems) / len(topic_stems) if topic_stems else 0.0
         group = by_article[article_pk]
-        attributed = any(s.kind != "mention" for s in group)
-        return 2 * overlap + max(s.score for s in group) + (0.6 if attributed else 0.0)
+        attributed = [s for s in group if s.kind != "mention"]
+        best = max(s.score for s in attributed or group)
+        return 2 * overlap + best + (0.6 if attributed else 0.0)
 
     ordered: list[ScoredStatement] = []
     for article_pk in sorted(by_article, key=article_score, reverse=True):
         group = by_article[article_pk]
         if topic_stems:
-            group = sorted(group, key=lambda s: -s.score)
+            group = sorted(group, key=lambda s: (s.kind == "mention", -s.score))
         else:
-            group = sorted(group, key=lambda s: (KIND_ORDER.get(s.kind, 9), s.start))
+            group = sorted(group, key=lambda s: (s.kind == "mention", s.start))
         ordered.extend(group)
     return ordered
 
 
-KIND_ORDER = {"direct": 0, "reported": 0, "according_to": 0, "mention": 1}
-"""Without a topic, statements keep article order (the lead usually states the gist)."""
 MAX_JOINED_CHARS = 600
 
 
@@ -164,6 +161,10 @@ def mentions_name(text: str, names: Sequence[str]) -> bool:
             if match.group()[0].isupper():
                 return True
     return False
+
+
+def overlaps_any(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
+    return any(start < span_end and span_start < end for span_start, span_end in spans)
 
 
 def overlapping_passage(

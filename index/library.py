@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from index import answer as answering
-from index.attribution import find_attributions, speakers_in_question
+from index.attribution import find_attributions, name_matches, speakers_in_question
 from index.chunking import chunk_article
 from index.config import Settings
 from index.embedder import Embedder, load_embedder
@@ -527,20 +527,32 @@ class Library:
                             answering.cosine(query_vector, vectors[passage.id]),
                         )
                     )
-            if not mine:
-                statements.extend(
-                    answering.ScoredStatement(
-                        article_pk,
-                        p.start,
-                        p.end,
-                        None,
-                        "mention",
-                        p,
-                        answering.cosine(query_vector, vectors[p.id]),
-                    )
-                    for p in passages
-                    if p.id in vectors and answering.mentions_name(p.text, names)
+            others = (
+                [
+                    a
+                    for a in await self.store.attributions_in([article_pk])
+                    if not any(name_matches(n, a.speaker) for n in names)
+                ]
+                if mine
+                else []
+            )
+            taken = [(s.start, s.end) for s in statements if s.article_pk == article_pk]
+            statements.extend(
+                answering.ScoredStatement(
+                    article_pk,
+                    p.start,
+                    p.end,
+                    None,
+                    "mention",
+                    p,
+                    answering.cosine(query_vector, vectors[p.id]),
                 )
+                for p in passages
+                if p.id in vectors
+                and answering.mentions_name(p.text, names)
+                and not answering.overlaps_any(p.start, p.end, taken)
+                and not answering.overlaps_any(p.start, p.end, [(a.start, a.end) for a in others])
+            )
         if not statements:
             return None
         ranked = answering.rank_statements(statements, titles, topic)
