@@ -296,6 +296,11 @@ _GENDERED = re.compile(
 )
 
 
+MAX_NAME_TOKENS = 4
+"""Longer capitalised runs are headlines ("… Between Bernie Sanders And Hillary Clinton"),
+not fuller forms of a name."""
+
+
 class _Registry:
     """Person names of one article, by surname, with the positions they occur at."""
 
@@ -312,7 +317,7 @@ class _Registry:
                 continue
             name = cleaned[0]
             tokens = _name_tokens(name)
-            if len(tokens) >= 2:
+            if 2 <= len(tokens) <= MAX_NAME_TOKENS:
                 self._by_surname.setdefault(tokens[-1], []).append((match.start(), name))
 
     def resolve(self, name: str, position: int) -> str:
@@ -602,6 +607,32 @@ def _is_noun_use(masked: str, verb: re.Match[str]) -> bool:
     return word[:1].islower() and word not in _CLAUSE_OPENERS
 
 
+_NOT_SPEECH_AFTER = {
+    # "Lerer reported from Los Angeles." (a byline)
+    "report": re.compile(r"\s+from\s+[A-Z]"),
+    # "Ethiopia continues to occupy the village"
+    "continue": re.compile(r"\s+(?:to|with|on|as|in|its|his|her|their)\b"),
+    # "Butz can add a new title", "added to the confusion"
+    "add": re.compile(r"\s+(?:a|an|to|new|more|another|some)\b"),
+}
+
+
+def _is_not_speech(masked: str, verb: re.Match[str]) -> bool:
+    """Cue words used for something other than speech in this sentence.
+
+    A byline (``Lerer reported from Los Angeles.``), ``continues to``, ``can add a new
+    title``, and a refusal to answer (``did not respond to requests for comment``).
+    """
+    word = verb.group().lower()
+    stem = next((s for s in _NOT_SPEECH_AFTER if word.startswith(s)), None)
+    if stem is not None and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
+        return True
+    if word.startswith("respond"):
+        before = masked[max(0, verb.start() - 12) : verb.start()].lower()
+        return bool(re.search(r"(?:\bnot|n[’']t)\s+$", before))
+    return False
+
+
 def _sentence_subject(masked: str) -> tuple[str, bool] | None:
     """The name opening ``masked`` when a verb follows it: ``Judge Ann Roe imposed ...``."""
     lead = _RUN_AT_START.match(masked)
@@ -639,6 +670,8 @@ def _cues(masked: str, offset: int) -> list[_Cue]:
             continue
         particle = _NEEDS_PARTICLE.get(word)
         if particle and not masked[match.end() :].lstrip().startswith(particle):
+            continue
+        if _is_not_speech(masked, match):
             continue
         subject = _subject_before(masked, match.start())
         if subject is not None and word in _BASE_FORMS and _is_noun_use(masked, match):
@@ -691,6 +724,7 @@ class _State:
         return None
 
     chain_speaker: str | None = None  # speaker a following bare quotation continues
+    pending_quote: tuple[int, int] | None = None  # a quotation no one was found for (yet)
 
 
 def _resolve(cue: _Cue, state: _State) -> str | None:
@@ -749,14 +783,24 @@ def _attribute_paragraph(
             kind = "direct"
         quoted = _quoted_words(text, g_start, g_end, regions)
         previous = speaker
+        pending, state.pending_quote = state.pending_quote, None
         if speaker is None:
             state.chain_speaker = None
+            if _is_bare_quote(text, masked, g_start):
+                state.pending_quote = (g_start, g_end)
             continue
+        if pending and not quoted and cues and best.position - g_start <= MAX_TAG_LEAD:
+            # “…” ¶ Renteria told reporters on a call. -- the tag names the quote's speaker
+            out.append(Attribution(pending[0], pending[1], speaker, "direct"))
         if kind == "reported" and (quoted >= 4 or text[g_start] in _QUOTE_ANY + "'"):
             kind = "direct"
         out.append(Attribution(g_start, g_end, speaker, kind))
         announces = text[g_start:g_end].endswith(":")  # "Jones wrote:" + the quote below
         state.chain_speaker = speaker if quoted >= 1 or announces else None
+
+
+MAX_TAG_LEAD = 60
+"""A speech tag after an orphan quotation opens its sentence: ``Renteria told reporters.``"""
 
 
 def _is_bare_quote(text: str, masked: str, start: int) -> bool:
