@@ -51,6 +51,8 @@ class ScoredStatement:
     """``direct``, ``reported``, ``according_to``, or ``mention`` (no attribution found)."""
     passage: StoredPassage
     score: float
+    acts: bool = False
+    """For a mention: the person is the subject of a verb in it (see ``names_subject``)."""
 
 
 def speaker_key(name: str) -> str:
@@ -131,24 +133,39 @@ def rank_statements(
         group = by_article[article_pk]
         attributed = [s for s in group if s.kind != "mention"]
         best = max(s.score for s in attributed or group)
-        return 2 * overlap + best + (0.6 if attributed else 0.0)
+        acting = ACTING_BONUS if any(s.acts for s in group) else 0.0
+        return 2 * overlap + best + (ATTRIBUTED_BONUS if attributed else acting)
 
     ordered: list[ScoredStatement] = []
     for article_pk in sorted(by_article, key=article_score, reverse=True):
         group = by_article[article_pk]
         if topic_stems:
-            group = sorted(group, key=lambda s: (s.kind == "mention", -s.score))
+            group = sorted(group, key=lambda s: (s.kind == "mention", not s.acts, -s.score))
         else:
-            group = sorted(group, key=lambda s: (s.kind == "mention", s.start))
+            group = sorted(group, key=lambda s: (s.kind == "mention", not s.acts, s.start))
         ordered.extend(group)
     return ordered
 
 
 MAX_JOINED_CHARS = 600
+ATTRIBUTED_BONUS = 0.6
+"""An article where the person's statements were found beats one that only names them."""
+ACTING_BONUS = 0.3
+"""An article naming the person as the subject of a verb beats one that only mentions them."""
 
 
 def _stem(word: str) -> str:
     return word[:6]
+
+
+def names_in_full(text: str, names: Sequence[str]) -> bool:
+    """Whether ``text`` holds one of ``names`` word for word (case and accents ignored)."""
+    folded = _fold(text)
+    for name in names:
+        words = re.findall(r"\w+", _fold(name))
+        if words and re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", folded):
+            return True
+    return False
 
 
 def mentions_name(text: str, names: Sequence[str]) -> bool:

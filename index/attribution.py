@@ -857,6 +857,40 @@ def find_attributions(text: str) -> list[Attribution]:
     return sorted(found + signed, key=lambda a: a.start)
 
 
+_SUBJECT_AUX = frozenset(
+    """
+    has have had is was are were will would did does do can could should may might must also
+    later then recently previously once never just still again already spoke wrote told gave
+    made took sent met led saw felt began became won lost ran got held kept left brought
+    sought fought tried
+    """.split()
+)
+
+
+def names_subject(text: str, name: str) -> bool:
+    """Whether ``text`` has ``name`` (by surname) as the subject of a verb.
+
+    ``Katie Couric has promoted …``, ``Daniels, the former governor, ruled out …`` count;
+    ``an interview with Katie Couric`` and ``Couric's show`` do not. Used to prefer, among
+    passages that only name a person, the ones where the person does something.
+    """
+    tokens = _name_tokens(name)
+    if not tokens:
+        return False
+    surname = re.escape(name.split()[-1].strip("\"“”'’.,"))
+    pattern = rf"(?<![\w’'])(\w+\s+)?{surname}(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
+    for match in re.finditer(pattern, text):
+        before = (match.group(1) or "").strip().lower()
+        if before in _PREPOSITIONS or before in {"and", "or", "with", "than"}:
+            continue
+        verb = match.group(2)
+        if verb in _CUE_VERBS or verb in _SUBJECT_AUX or verb.endswith("ed"):
+            return True
+        if verb.endswith("s") and not verb.endswith("ss") and verb not in _CLAUSE_OPENERS:
+            return True
+    return False
+
+
 # --------------------------------------------------------------------------- questions
 
 

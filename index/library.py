@@ -23,7 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from index import answer as answering
-from index.attribution import find_attributions, name_matches, speakers_in_question
+from index.attribution import (
+    find_attributions,
+    name_matches,
+    names_subject,
+    speakers_in_question,
+)
 from index.chunking import chunk_article
 from index.config import Settings
 from index.embedder import Embedder, load_embedder
@@ -496,6 +501,11 @@ class Library:
             + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
         )
         article_pks = dict.fromkeys(list(article_pks)[:MAX_PERSON_ARTICLES])
+        if any(len(name.split()) > 1 for name in names):
+            # "Robert Gordon", "Armed Services Committee": articles holding the whole name
+            # beat ones that only share its last word (Jay Carney for Dave Carney).
+            full = [pk for pk in article_pks if await self._names_in_full(pk, names)]
+            article_pks = dict.fromkeys(full or article_pks)
         statements: list[answering.ScoredStatement] = []
         titles: dict[int, str] = {}
         texts: dict[int, str] = {}
@@ -546,6 +556,7 @@ class Library:
                     "mention",
                     p,
                     answering.cosine(query_vector, vectors[p.id]),
+                    acts=any(names_subject(p.text, name) for name in names),
                 )
                 for p in passages
                 if p.id in vectors
@@ -567,6 +578,10 @@ class Library:
         if not quotes:
             return None
         return Answer(question=question, answered=True, quotes=tuple(quotes))
+
+    async def _names_in_full(self, article_pk: int, names: Sequence[str]) -> bool:
+        article = await self.store.article_by_pk(article_pk)
+        return article is not None and answering.names_in_full(article.text, names)
 
     async def _answer_general(
         self,
