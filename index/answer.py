@@ -127,14 +127,16 @@ def rank_statements(
     for statement in statements:
         by_article.setdefault(statement.article_pk, []).append(statement)
 
-    def article_score(article_pk: int) -> float:
+    def article_score(article_pk: int) -> tuple[bool, float]:
         title_stems = {_stem(w) for w in content_words(titles.get(article_pk, ""))}
         overlap = len(topic_stems & title_stems) / len(topic_stems) if topic_stems else 0.0
         group = by_article[article_pk]
         attributed = [s for s in group if s.kind != "mention"]
         best = max(s.score for s in attributed or group)
         acting = ACTING_BONUS if any(s.acts for s in group) else 0.0
-        return 2 * overlap + best + (ATTRIBUTED_BONUS if attributed else acting)
+        if not topic_stems:  # "What did X say?": X's own statements first, wherever they are
+            return (bool(attributed), best + acting)
+        return (True, 2 * overlap + best + (ATTRIBUTED_BONUS if attributed else acting))
 
     ordered: list[ScoredStatement] = []
     for article_pk in sorted(by_article, key=article_score, reverse=True):
