@@ -171,15 +171,37 @@ def names_in_full(text: str, names: Sequence[str]) -> bool:
 
 
 def mentions_name(text: str, names: Sequence[str]) -> bool:
-    """Whether ``text`` names one of ``names`` by surname, as a capitalised whole word."""
+    """Whether ``text`` names one of ``names`` by surname, as a capitalised whole word.
+
+    A capitalised word right before the surname that is not part of the name asked about
+    means someone else: "Jay Carney" is not "Dave Carney", the "Security Council" is not
+    the "Human Rights Council" (titles such as "Mr." or "Sen." are fine).
+    """
     for name in names:
-        surname = name.split()[-1].strip("\"“”'’.,")
+        tokens = name.split()
+        surname = tokens[-1].strip("\"“”'’.,") if tokens else ""
         if not surname:
             continue
+        own = {_fold(t).strip("\"“”'’.,") for t in tokens}
         for match in re.finditer(rf"\b{re.escape(surname)}\b", text, re.IGNORECASE):
-            if match.group()[0].isupper():
-                return True
+            if not match.group()[0].isupper():
+                continue
+            before = re.search(
+                r"([A-Z][\w’'-]*)[^\S\n]+$", text[max(0, match.start() - 40) : match.start()]
+            )
+            if (
+                len(tokens) > 1
+                and before
+                and _fold(before.group(1)) not in own
+                and not _is_title(before.group(1))
+            ):
+                continue
+            return True
     return False
+
+
+def _is_title(word: str) -> bool:
+    return _fold(word).rstrip(".") in {"mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "the"}
 
 
 def overlaps_any(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:

@@ -364,7 +364,9 @@ def _quote_regions(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _looks_opening(text: str, position: int, floor: int) -> bool:
-    return position == floor or text[position - 1].isspace() or text[position - 1] in "([—–-"
+    before = text[position - 1] if position > floor else " "
+    # Invisible format characters (U+202A and friends) count as the paragraph's start.
+    return before.isspace() or before in "([—–-" or unicodedata.category(before) == "Cf"
 
 
 def _mask(text: str, start: int, end: int, regions: list[tuple[int, int]]) -> str:
@@ -444,11 +446,17 @@ class _Cue:
     priority: int
 
 
+def _is_adverb(word: str) -> bool:
+    """A lower-case ``-ly`` word ("cynically", "forcefully"), not a name ("Kelly")."""
+    return len(word) > 4 and word.endswith("ly") and word.isalpha() and word.islower()
+
+
 def _strip_aux(pre: str) -> str:
     """Drop auxiliaries and adverbs between a subject and its verb ("Smith also has")."""
     while True:
         match = re.search(r"(\S+)\s*$", pre)
-        if match is None or match.group(1).lower().strip(",") not in _AUX_OR_ADVERB:
+        word = match.group(1).strip(",") if match else ""
+        if word.lower() not in _AUX_OR_ADVERB and not _is_adverb(word):
             return pre
         pre = pre[: match.start()]
 
@@ -812,7 +820,7 @@ def _is_bare_quote(text: str, masked: str, start: int) -> bool:
 
 
 _DASH_SIGNATURE = re.compile(
-    r"[”\"][ \t]*[―—][ \t]*(?P<name>[A-Z][\w’'.-]+(?:[ \t]+[A-Z][\w’'.-]+){0,4})"
+    r"[”\"][^\S\n]*[―—][^\S\n]*(?P<name>[A-Z][\w’'.-]+(?:[^\S\n]+[A-Z][\w’'.-]+){0,4})"
 )
 
 

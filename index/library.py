@@ -535,6 +535,9 @@ class Library:
                             attribution.kind,
                             passage,
                             answering.cosine(query_vector, vectors[passage.id]),
+                            acts=answering.mentions_name(
+                                article.text[attribution.start : attribution.end], names
+                            ),
                         )
                     )
             others = (
