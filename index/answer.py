@@ -22,7 +22,8 @@ import numpy as np
 
 from index.attribution import name_matches
 from index.models import Answer, Citation, Quote
-from index.search import Candidate, content_words
+from index.search import STOPWORDS, Candidate, content_words
+from index.sentences import paragraphs, split_sentences
 from index.store import StoredAttribution, StoredPassage
 
 ANSWER_THRESHOLD = 0.7
@@ -32,7 +33,8 @@ their articles or asked of the PolNeAR corpus where nothing answers them; see th
 "Quality" section."""
 KEYWORD_WEIGHT = 0.3
 COVERAGE_WEIGHT = 0.8
-KEEP_MARGIN = 0.25
+PHRASE_WEIGHT = 0.3
+KEEP_MARGIN = 0.35
 """General answers keep passages within this relevance of the best one."""
 FOLLOW_UP_THRESHOLD = 0.45
 """A follow-up names its articles already, so a looser match to them is still an answer."""
@@ -173,35 +175,45 @@ def names_in_full(text: str, names: Sequence[str]) -> bool:
 def mentions_name(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` names one of ``names`` by surname, as a capitalised whole word.
 
-    A capitalised word right before the surname that is not part of the name asked about
-    means someone else: "Jay Carney" is not "Dave Carney", the "Security Council" is not
-    the "Human Rights Council" (titles such as "Mr." or "Sen." are fine).
+    Accents are ignored ("Garcia" finds "García"). A capitalised word right before the
+    surname that is not part of the name asked about means someone else: "Jay Carney" is
+    not "Dave Carney", the "Security Council" is not the "Human Rights Council"; titles
+    ("Mr.", "Sen.") and sentence openers ("But Carney said") are fine.
     """
+    plain = _strip_accents(text)
     for name in names:
-        tokens = name.split()
+        tokens = _strip_accents(name).split()
         surname = tokens[-1].strip("\"“”'’.,") if tokens else ""
         if not surname:
             continue
         own = {_fold(t).strip("\"“”'’.,") for t in tokens}
-        for match in re.finditer(rf"\b{re.escape(surname)}\b", text, re.IGNORECASE):
+        for match in re.finditer(rf"\b{re.escape(surname)}\b", plain, re.IGNORECASE):
             if not match.group()[0].isupper():
                 continue
             before = re.search(
-                r"([A-Z][\w’'-]*)[^\S\n]+$", text[max(0, match.start() - 40) : match.start()]
+                r"([A-Z][\w’'-]*)[^\S\n]+$", plain[max(0, match.start() - 40) : match.start()]
             )
-            if (
-                len(tokens) > 1
-                and before
-                and _fold(before.group(1)) not in own
-                and not _is_title(before.group(1))
-            ):
+            if len(tokens) > 1 and before and not _may_precede(before.group(1), own):
                 continue
             return True
     return False
 
 
-def _is_title(word: str) -> bool:
-    return _fold(word).rstrip(".") in {"mr", "mrs", "ms", "dr", "sen", "rep", "gov", "gen", "the"}
+def _may_precede(word: str, own: set[str]) -> bool:
+    """Whether a capitalised ``word`` before a surname leaves it the person asked about."""
+    folded = _fold(word).rstrip(".")
+    return folded in own or folded in _TITLE_WORDS or folded in STOPWORDS
+
+
+_TITLE_WORDS = frozenset("mr mrs ms dr sen rep gov gen".split())
+
+
+def _strip_accents(text: str) -> str:
+    """``text`` without combining accents, case kept."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def overlaps_any(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -238,8 +250,13 @@ def relevance(candidate: Candidate) -> float:
 
 
 def rank_score(candidate: Candidate) -> float:
-    """Ordering among candidates: relevance plus BM25 relative to the question's best hit."""
-    return relevance(candidate) + KEYWORD_WEIGHT * candidate.keyword
+    """Ordering among candidates: relevance, BM25 relative to the question's best hit, and
+    the question's word pairs found in the passage."""
+    return (
+        relevance(candidate)
+        + KEYWORD_WEIGHT * candidate.keyword
+        + PHRASE_WEIGHT * candidate.phrases
+    )
 
 
 def select_general(
@@ -258,6 +275,26 @@ def select_general(
         c for c in ranked if relevance(c) >= threshold and rank_score(c) >= best - KEEP_MARGIN
     ]
     return chosen[:limit] or ranked[:1]
+
+
+def with_context(text: str, start: int, end: int, max_chars: int) -> tuple[int, int]:
+    """``[start, end)`` grown by the next sentence of its paragraph if the span stays within
+    ``max_chars``: a passage cut at a chunk boundary often stops just before the sentence
+    that answers ("… opened in 1847." + "It was designed by …")."""
+    for p_start, p_end in paragraphs(text):
+        if p_start <= start < p_end:
+            break
+    else:
+        return start, end
+    sentences = split_sentences(text, p_start, p_end)
+    after = next((s for s in sentences if s[0] >= end), None)
+    if after is not None and after[1] - start <= max_chars:
+        end = after[1]
+    return start, end
+
+
+CONTEXT_CHARS = 500
+"""Longest quote that :func:`with_context` grows a general answer's passage to."""
 
 
 def make_quote(

@@ -194,7 +194,8 @@ _NAME_TOKEN = (
     rf"|(?:al|el|bin|ibn|ben|de|d’|d'|O’|O')-?[{_UP}][\w’'\-]*"
     rf"|(?:[\"“]|'')[{_UP}][\w’'\-.]*(?:\s[{_UP}][\w’'\-.]*)?(?:[\"”]|''))"
 )
-_RUN = rf"(?<![\w’'\-]){_NAME_TOKEN}(?:\s+(?:{_PARTICLES}\s+)*{_NAME_TOKEN})*"
+_RUN = rf"(?<![\w’'\-]){_NAME_TOKEN}(?:[^\S\n]+(?:{_PARTICLES}[^\S\n]+)*{_NAME_TOKEN})*"
+"""A run of capitalised words (with "de", "van" …) on one line: a name never spans lines."""
 _RUN_RE = re.compile(_RUN)
 _RUN_AT_END = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s*$")
 _RUN_OF_PLACE = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s+of\s+{_RUN}\s*$")
@@ -886,7 +887,10 @@ def names_subject(text: str, name: str) -> bool:
     if not tokens:
         return False
     surname = re.escape(name.split()[-1].strip("\"“”'’.,"))
-    pattern = rf"(?<![\w’'])(\w+\s+)?{surname}(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
+    pattern = (
+        rf"(?<![\w’'])(\w+\s+)?(?:[{_UP}][\w’'.-]*\s+){{0,3}}{surname}"
+        rf"(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
+    )
     for match in re.finditer(pattern, text):
         before = (match.group(1) or "").strip().lower()
         if before in _PREPOSITIONS or before in {"and", "or", "with", "than"}:

@@ -45,7 +45,7 @@ from index.models import (
     Quote,
     Stats,
 )
-from index.search import content_words, hybrid_search, word_coverage
+from index.search import content_words, hybrid_search, pair_coverage, word_coverage
 from index.store import NewAttribution, Store
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
 
@@ -614,6 +614,7 @@ class Library:
             if candidate.passage_id in vectors:
                 candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
             candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
+            candidate.phrases = pair_coverage(question, passages[candidate.passage_id].text)
         threshold = (
             answering.ANSWER_THRESHOLD if article_ids is None else answering.FOLLOW_UP_THRESHOLD
         )
@@ -631,12 +632,15 @@ class Library:
         quotes: list[Quote | None] = []
         for candidate in chosen:
             passage = passages[candidate.passage_id]
+            start, end = answering.with_context(
+                texts[passage.article_pk], passage.start, passage.end, answering.CONTEXT_CHARS
+            )
             quotes.append(
                 answering.make_quote(
                     passage,
                     texts[passage.article_pk],
-                    passage.start,
-                    passage.end,
+                    start,
+                    end,
                     answering.speaker_for_passage(passage, attributions),
                     candidate.dense,
                 )

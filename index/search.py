@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -47,6 +48,8 @@ class Candidate:
     fused: float = 0.0
     coverage: float = 0.0
     """Share of the question's content words found in the passage."""
+    phrases: float = 0.0
+    """Share of the question's word pairs found in the passage (see :func:`pair_coverage`)."""
 
 
 def content_words(text: str) -> list[str]:
@@ -66,6 +69,21 @@ def word_coverage(question_words: Sequence[str], text: str) -> float:
         return 0.0
     present = {word[:5] for word in content_words(text)}
     return len(wanted & present) / len(wanted)
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    words = [word[:5] for word in _WORD.findall(text.lower())]
+    return set(pairwise(words))
+
+
+def pair_coverage(question: str, text: str) -> float:
+    """Share of the question's adjacent word pairs that ``text`` also has (5-letter prefixes).
+
+    Pairs reward a passage that repeats the question's phrasing ("the first Super Bowl"),
+    which single-word coverage and BM25 cannot tell from scattered matches.
+    """
+    wanted = _pairs(question)
+    return len(wanted & _pairs(text)) / len(wanted) if wanted else 0.0
 
 
 def keyword_match_expression(question: str) -> str | None:

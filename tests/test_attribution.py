@@ -6,10 +6,13 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from index.attribution import (
     Attribution,
     find_attributions,
     name_matches,
+    names_subject,
     speakers_in_question,
 )
 
@@ -391,3 +394,173 @@ def test_repetitive_adversarial_text_stays_fast() -> None:
         started = time.perf_counter()
         find_attributions(text)
         assert time.perf_counter() - started < 3.0, text[:40]
+
+
+# --------------------------------------------------------------------------- not statements
+
+
+def test_byline_at_the_end_is_not_an_attribution() -> None:
+    text = (
+        'The ferry sank near the pier. "Nobody was hurt," Ines Varga said.\n\n'
+        "Okafor reported from Lagos."
+    )
+    assert _spans(text) == [("Ines Varga", "direct", '"Nobody was hurt," Ines Varga said.')]
+    assert _speaker_of(text, "Okafor reported from Lagos.") is None
+
+
+def test_reported_with_a_clause_is_still_an_attribution() -> None:
+    text = "The Ledger reported on Monday that the mill would close."
+    assert _spans(text) == [("the Ledger", "reported", text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Veldoria continues to occupy the village.",
+        "Ana Ruiz continued her tour in Ohio.",
+        "Brenner can add a new title to his resume.",
+        "Ortega added to the confusion by leaving early.",
+        "Aide Jo Park did not respond to requests for comment.",
+        "Park has not responded to calls.",
+    ],
+)
+def test_cue_words_used_for_something_else_are_not_statements(text: str) -> None:
+    assert find_attributions(text) == []
+
+
+def test_continued_after_a_quotation_is_a_statement() -> None:
+    text = 'Ana Ruiz spoke at the rally.\n\n"We will not leave," she continued.'
+    assert _spans(text) == [("Ana Ruiz", "direct", '"We will not leave," she continued.')]
+
+
+def test_added_with_a_clause_is_a_statement() -> None:
+    text = "Ortega added that the vote was rigged."
+    assert _spans(text) == [("Ortega", "reported", text)]
+
+
+def test_responded_without_a_negation_is_a_statement() -> None:
+    text = "Park responded that the claims were false."
+    assert _spans(text) == [("Park", "reported", text)]
+
+
+# --------------------------------------------------------------------------- recent rules
+
+
+def test_ly_adverb_between_subject_and_cue_verb() -> None:
+    text = "Orrin Tallis ran.\n\nIn July, Tallis cynically dismissed the plan as a gimmick."
+    assert _spans(text) == [
+        ("Orrin Tallis", "reported", "In July, Tallis cynically dismissed the plan as a gimmick.")
+    ]
+
+
+def test_ly_adverb_after_an_appositive() -> None:
+    text = (
+        "Dara K. Fenwick, the chief executive of the league, forcefully told a young woman "
+        "that she should vote."
+    )
+    assert _spans(text) == [("Dara K. Fenwick", "reported", text)]
+
+
+def test_name_ending_in_ly_is_not_an_adverb() -> None:
+    text = "Ann Kelly said the bill was dead."
+    assert _spans(text) == [("Ann Kelly", "reported", text)]
+
+
+def test_dash_signature_after_a_no_break_space() -> None:
+    text = "“The pier must reopen.” ―\xa0Odile Marchetti."
+    assert find_attributions(text) == [Attribution(0, len(text), "Odile Marchetti", "direct")]
+
+
+def test_quote_opening_after_an_invisible_format_character() -> None:
+    text = (
+        "\u202a”The water is brown. The pipes are old. Children must be protected,” "
+        "said Pavel Hruska."
+    )
+    found = find_attributions(text)
+    assert [(a.speaker, a.kind) for a in found] == [("Pavel Hruska", "direct")]
+    assert text[found[0].start : found[0].end].lstrip("\u202a") == text[1:]
+
+
+def test_tag_only_paragraph_names_the_orphan_quotation_before_it() -> None:
+    text = "“When this came about, she acted at once.”\n\nSeferis told reporters during the call."
+    assert _spans(text) == [
+        ("Seferis", "direct", "“When this came about, she acted at once.”"),
+        ("Seferis", "reported", "Seferis told reporters during the call."),
+    ]
+
+
+def test_tag_only_paragraph_resolves_the_full_name() -> None:
+    text = (
+        "Marina Seferis ran the campaign.\n\n"
+        "“When this came about, she acted at once.”\n\n"
+        "Seferis told reporters during the call."
+    )
+    assert _speaker_of(text, "“When this came about") == "Marina Seferis"
+    assert _speaker_of(text, "Seferis told reporters") == "Marina Seferis"
+
+
+def test_cue_far_into_the_next_sentence_does_not_claim_an_orphan_quotation() -> None:
+    text = (
+        "“When this came about, she acted at once.”\n\n"
+        "Long after the meeting in the state capital had ended and the crowd went home, "
+        "Seferis told reporters the plan was fine."
+    )
+    assert _speaker_of(text, "“When this came about") is None
+    assert _speaker_of(text, "Seferis told reporters") == "Seferis"
+
+
+HEADLINE = "Harbor Flood Response Shows The Gap Between Tomas Varga And Helena Brandt"
+
+
+def test_long_headline_is_not_a_fuller_form_of_a_name() -> None:
+    text = f"{HEADLINE}\n\nBrandt said the city needed help."
+    assert _spans(text) == [("Brandt", "reported", "Brandt said the city needed help.")]
+
+
+def test_name_in_the_body_still_resolves_after_a_headline() -> None:
+    text = (
+        f"{HEADLINE}\n\nOn Tuesday, Helena Brandt toured the docks.\n\n"
+        "Brandt said the city needed help."
+    )
+    assert _speaker_of(text, "Brandt said the city") == "Helena Brandt"
+
+
+def test_short_headline_does_not_merge_with_the_next_paragraph() -> None:
+    text = "Harbor Flood\n\nHelena Brandt toured the docks.\n\nBrandt said the city needed help."
+    assert _speaker_of(text, "Brandt said the city") == "Helena Brandt"
+
+
+# --------------------------------------------------------------------------- names_subject
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Greta Lund has promoted a self-effacing approach", "Greta Lund"),
+        ("Former Gov. Hollis Abernathy ruled out a bid", "Hollis Abernathy"),
+        ("This year Teodor spoke about Hollywood", "Teodor"),
+        ("Abernathy, the former governor, ruled out a run.", "Hollis Abernathy"),
+        ("Lund promotes a quieter approach.", "Greta Lund"),
+    ],
+)
+def test_names_subject_when_the_person_acts(text: str, name: str) -> None:
+    assert names_subject(text, name) is True
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("It was an interview with Greta Lund.", "Greta Lund"),
+        ("to draft their former governor, Hollis Abernathy, as an alternative", "Hollis Abernathy"),
+        ("Teodor’s Perfect Analogy", "Teodor"),
+        ("Lund's show aired at nine.", "Greta Lund"),
+        ("An interview with Lund aired on Sunday.", "Greta Lund"),
+        ("The league gave Lund its first title.", "Greta Lund"),
+    ],
+)
+def test_names_subject_not_for_bare_mentions(text: str, name: str) -> None:
+    assert names_subject(text, name) is False
+
+
+def test_names_subject_not_for_the_object_of_a_preposition_with_a_full_name() -> None:
+    assert names_subject("An interview with Greta Lund aired on Sunday.", "Greta Lund") is False
