@@ -36,6 +36,10 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
+ATTRIBUTION_RULES = 2
+"""Version of the rules below. Bump it with any change that alters what they find: a
+library opened on older stored attributions re-derives them (see ``Library.open``)."""
+
 
 @dataclass(frozen=True)
 class Attribution:

@@ -24,6 +24,7 @@ import numpy as np
 
 from index import answer as answering
 from index.attribution import (
+    ATTRIBUTION_RULES,
     find_attributions,
     name_matches,
     names_subject,
@@ -80,13 +81,17 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
 
 
-def analyse_article(text: str) -> tuple[list[Passage], list[NewAttribution]]:
-    """Passages and attributions of an article (pure CPU work, run off the event loop)."""
-    attributions = [
+def find_attributions_for_store(text: str) -> list[NewAttribution]:
+    """The attributions of an article, keyed by surname for the store (pure CPU work)."""
+    return [
         NewAttribution(a.start, a.end, a.speaker, answering.speaker_key(a.speaker), a.kind)
         for a in find_attributions(text)
     ]
-    return chunk_article(text), attributions
+
+
+def analyse_article(text: str) -> tuple[list[Passage], list[NewAttribution]]:
+    """Passages and attributions of an article (pure CPU work, run off the event loop)."""
+    return chunk_article(text), find_attributions_for_store(text)
 
 
 def make_article_id(title: str, digest: str) -> str:
@@ -124,6 +129,7 @@ class Library:
         library = cls(settings, store, embedder)
         try:
             await library._check_model()
+            await library._refresh_attributions()
             await library._seed_if_new()
         except BaseException:
             await store.close()
@@ -150,6 +156,27 @@ class Library:
             await self.store.set_meta("dimension", str(self.embedder.dimension))
         elif stored != self.embedder.name:
             self._model_mismatch = stored
+
+    async def _refresh_attributions(self) -> None:
+        """Re-derive every article's attributions when the rules changed since they were
+        stored (a newer newsbot): cheap, no re-embedding, one article per transaction."""
+        wanted = str(ATTRIBUTION_RULES)
+        if await self.store.get_meta("attribution_rules") == wanted:
+            return
+        started, count, last_pk = time.perf_counter(), 0, 0
+        while batch := await self.store.article_texts(last_pk, 200):
+            for article_pk, text in batch:
+                found = await asyncio.to_thread(find_attributions_for_store, text)
+                count += await self.store.replace_attributions(article_pk, text, found)
+            last_pk = batch[-1][0]
+        await self.store.set_meta("attribution_rules", wanted)
+        if count:
+            log.info(
+                "attributions re-derived for %d articles (rules v%s) in %.1f s",
+                count,
+                wanted,
+                time.perf_counter() - started,
+            )
 
     def _require_model_match(self) -> None:
         if self._model_mismatch is not None:

@@ -444,6 +444,38 @@ class Store:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
+    async def article_texts(self, after_pk: int, limit: int) -> list[tuple[int, str]]:
+        """``(pk, text)`` of up to ``limit`` articles with a pk above ``after_pk``, in order."""
+        async with self._db.execute(
+            "SELECT pk, text FROM articles WHERE pk > ? ORDER BY pk LIMIT ?", (after_pk, limit)
+        ) as cursor:
+            return [(int(row[0]), str(row[1])) for row in await cursor.fetchall()]
+
+    @_serialized
+    async def replace_attributions(
+        self, article_pk: int, text: str, attributions: Sequence[NewAttribution]
+    ) -> bool:
+        """Swap an article's attributions for ``attributions`` (found in ``text``) in one
+        transaction; ``False`` (nothing written) if the article's text changed meanwhile."""
+        try:
+            async with self._db.execute(
+                "SELECT text FROM articles WHERE pk = ?", (article_pk,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row[0] != text:
+                return False
+            await self._db.execute("DELETE FROM attributions WHERE article_pk = ?", (article_pk,))
+            await self._db.executemany(
+                "INSERT INTO attributions (article_pk, start, end, speaker, surname, kind) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(article_pk, a.start, a.end, a.speaker, a.surname, a.kind) for a in attributions],
+            )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return True
+
     async def article_keys(self) -> list[tuple[str, str]]:
         """``(collection, article_id)`` of every article, oldest first (for reindex)."""
         async with self._db.execute(

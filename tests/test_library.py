@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
 
+from index.attribution import ATTRIBUTION_RULES
 from index.config import Settings
 from index.errors import ArticleNotFound, IndexMismatch, NewsbotError, ReindexInProgress
 from index.library import Library
@@ -335,3 +337,24 @@ async def test_reindex_of_one_collection_leaves_the_others(library: Library) -> 
     assert report.articles == 1
     answer = await library.ask("What did Ilves say?", collections=["guild:2"])
     assert answer.quotes[0].article_id == "orchard-frost"
+
+
+async def test_attributions_from_older_rules_are_rederived_on_open(
+    seeded_settings: Settings, embedder: object
+) -> None:
+    """A data directory written by an older newsbot gets today's attributions on open."""
+    library = await Library.open(seeded_settings, embedder=embedder)
+    await library.close()
+    # Simulate attributions stored by older rules: one wrong speaker, an old version.
+    with sqlite3.connect(seeded_settings.database_path) as db:
+        db.execute("UPDATE attributions SET speaker = 'Mark Hertling', surname = 'hertling'")
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'attribution_rules'")
+    library = await Library.open(seeded_settings, embedder=embedder)
+    try:
+        answer = await library.ask("What did Marks say?", collections=["global"])
+        assert answer.answered
+        assert answer.quotes[0].speaker == 'James "Spider" Marks'
+        assert all(q.speaker != "Mark Hertling" for q in answer.quotes)
+        assert await library.store.get_meta("attribution_rules") == str(ATTRIBUTION_RULES)
+    finally:
+        await library.close()
