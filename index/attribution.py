@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 2
+ATTRIBUTION_RULES = 3
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -95,7 +95,13 @@ retort retorts retorted snap snaps snapped scoff scoffs scoffed object objects o
 protest protests protested plead pleads pleaded challenge challenges challenged forecast
 forecasts threaten threatens threatened encourage encourages encouraged doubt doubts doubted
 show shows showed find finds found conclude explain read reads put puts remember
-remembers remembered
+remembers remembered decline declines declined echo echoes echoed speak speaks spoke
+disagree disagrees disagreed signal signals signaled signalled implore implores implored
+apologize apologizes apologized thank thanks thanked congratulate congratulates
+congratulated champion champions championed advocate advocates advocated request requests
+requested appeal appeals appealed hesitate hesitates hesitated grumble grumbles grumbled
+sneer sneers sneered rail rails railed fume fumes fumed rave raves raved gush gushes gushed
+vent vents vented concur concurs concurred
 """
 _SPEECH_VERBS = frozenset(_CUE_WORDS.split())
 _CUE_VERBS = _SPEECH_VERBS | frozenset(_STANCE_WORDS.split())
@@ -127,12 +133,15 @@ _AUX_OR_ADVERB = frozenset(
 )
 _PASSIVE = frozenset("was were been being is are be am".split())
 # Verbs that only count as speech when followed by the right word ("point out").
-_NEEDS_PARTICLE = {
+_NEEDS_PARTICLE: dict[str, str | tuple[str, ...]] = {
     "point": "out",
     "points": "out",
     "pointed": "out",
     "put": "it",
     "puts": "it",
+    "speak": ("about ", "out", "of "),
+    "speaks": ("about ", "out", "of "),
+    "spoke": ("about ", "out", "of "),
 }
 
 _TITLES = frozenset(
@@ -853,8 +862,27 @@ def _dash_signatures(text: str) -> list[Attribution]:
 
 
 MAX_PARAGRAPH_CHARS = 4000
-"""Longer "paragraphs" (tables, run-together text) are not searched: news paragraphs are far
-shorter, and some rules are super-linear on long runs of repetitive text."""
+"""Longer "paragraphs" (a whole article on one line, tables) are searched in windows of
+whole sentences up to this size: some rules are super-linear on long runs of text."""
+
+
+def _windows(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``[start, end)`` itself, or for a long paragraph, runs of its sentences that each fit
+    in :data:`MAX_PARAGRAPH_CHARS` (a single longer sentence is skipped)."""
+    if end - start <= MAX_PARAGRAPH_CHARS:
+        return [(start, end)]
+    windows: list[tuple[int, int]] = []
+    window: tuple[int, int] | None = None
+    for s_start, s_end in split_sentences(text, start, end):
+        if window is not None and s_end - window[0] <= MAX_PARAGRAPH_CHARS:
+            window = (window[0], s_end)
+            continue
+        if window is not None:
+            windows.append(window)
+        window = (s_start, s_end) if s_end - s_start <= MAX_PARAGRAPH_CHARS else None
+    if window is not None:
+        windows.append(window)
+    return windows
 
 
 def find_attributions(text: str) -> list[Attribution]:
@@ -862,8 +890,8 @@ def find_attributions(text: str) -> list[Attribution]:
     state = _State(_Registry(text))
     found: list[Attribution] = []
     for p_start, p_end in paragraphs(text):
-        if p_end - p_start <= MAX_PARAGRAPH_CHARS:
-            _attribute_paragraph(text, p_start, p_end, state, found)
+        for w_start, w_end in _windows(text, p_start, p_end):
+            _attribute_paragraph(text, w_start, w_end, state, found)
     signed = _dash_signatures(text)
     if signed:  # an explicit signature beats whatever the cue rules guessed for that span
         found = [a for a in found if not any(s.start < a.end and a.start < s.end for s in signed)]

@@ -564,3 +564,21 @@ def test_names_subject_not_for_bare_mentions(text: str, name: str) -> None:
 
 def test_names_subject_not_for_the_object_of_a_preposition_with_a_full_name() -> None:
     assert names_subject("An interview with Greta Lund aired on Sunday.", "Greta Lund") is False
+
+
+def test_an_article_on_one_long_line_is_still_searched() -> None:
+    filler = "The committee met again on Tuesday to review the budget figures. " * 70
+    text = filler + '"We will find the money," Ines Moreau said. ' + filler
+    assert len(text) > 8000 and "\n" not in text
+    assert _speaker_of(text, '"We will find the money," Ines Moreau said.') == "Ines Moreau"
+
+
+def test_refusals_and_speaking_about_are_statements_but_speaking_at_is_not() -> None:
+    text = (
+        "Tomas Brandt declined to comment on the merger.\n\n"
+        "Mara Lindqvist spoke at the rally on Friday.\n\n"
+        "Later, Lindqvist spoke about her plans for the port."
+    )
+    assert _speaker_of(text, "declined to comment on the merger.") == "Tomas Brandt"
+    assert _speaker_of(text, "Mara Lindqvist spoke at the rally on Friday.") is None
+    assert _speaker_of(text, "spoke about her plans for the port.") == "Mara Lindqvist"
