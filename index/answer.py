@@ -15,6 +15,7 @@ construction. An answer is given only when the best passage is close enough to t
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,8 +65,6 @@ def speaker_key(name: str) -> str:
 
 
 def _fold(text: str) -> str:
-    import unicodedata
-
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 
@@ -209,11 +208,13 @@ _TITLE_WORDS = frozenset("mr mrs ms dr sen rep gov gen".split())
 
 
 def _strip_accents(text: str) -> str:
-    """``text`` without combining accents, case kept."""
-    import unicodedata
+    """``text`` without combining accents, case kept (ASCII text is returned as is)."""
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+_COMBINING = re.compile(r"[\u0300-\u036f]")
 
 
 def overlaps_any(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
