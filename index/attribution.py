@@ -79,6 +79,8 @@ demand demands demanded propose proposes proposed recommend recommends recommend
 advise advises advised assure assures assured shout shouts shouted post posts posted
 hint hints hinted indicate indicates indicated point points pointed
 clarify clarifies clarified exclaim exclaims exclaimed mention mentions mentioned
+adding noting arguing explaining warning tweeting writing telling claiming insisting asking
+declaring stating suggesting acknowledging promising urging describing calling
 """
 # Stance verbs: weaker evidence of a statement, used only when no speech verb has a speaker.
 _STANCE_WORDS = """
@@ -225,8 +227,12 @@ _CLAUSE_SEPARATOR = re.compile(r"[,;—–()\[\]]|\s-\s")
 _SEPARATOR = re.compile(r"[,;:—–()\[\]\x00]|\s-\s|''|[\"“”«»„]")
 _MASK = "\x00"
 _PARTY_LABEL = re.compile(
-    r"\s?\((?:[RDI]|Rep|Dem|Ind)\.?-[^()\x00]{1,20}\)|,\s[RDI]-[A-Z][A-Za-z.]{1,12}(?=,)"
+    r"\s?\((?:(?:[RDI]|Rep|Dem|Ind)\.?-[^()\x00]{1,20}|[RDI])\)"
+    r"|,\s[RDI]-[A-Z][A-Za-z.]{1,12}"
+    r"(?:,(?=\s+(?:" + "|".join(sorted(_CUE_VERBS, key=len, reverse=True)) + r")\b))?(?=,|\s)"
 )
+"""``(D-N.Y.)``, ``(D)``, ``, R-Pa.,``: masked so the name before them stays the subject
+(the comma after ``, R-Pa.`` goes too when a verb follows: ``Thompson, R-Pa., said``)."""
 _WORD = re.compile(r"[\w’'\-.]+")
 _AFTER_NAME = frozenset(
     "in at on with to during after before of from for about by via when while who whose "

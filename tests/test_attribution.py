@@ -582,3 +582,20 @@ def test_refusals_and_speaking_about_are_statements_but_speaking_at_is_not() -> 
     assert _speaker_of(text, "declined to comment on the merger.") == "Tomas Brandt"
     assert _speaker_of(text, "Mara Lindqvist spoke at the rally on Friday.") is None
     assert _speaker_of(text, "spoke about her plans for the port.") == "Mara Lindqvist"
+
+
+def test_party_labels_after_a_name_keep_it_the_subject() -> None:
+    for text in (
+        "Rep. Ola Hendry, R-Pa., said the plan was sound.",
+        "Rep. Ola Hendry, R-Pa., who chairs the panel, said the plan was sound.",
+        "Ola Hendry (D), the state's attorney general, said the plan was sound.",
+    ):
+        assert _speaker_of(text, "said the plan was sound.") == "Ola Hendry", text
+
+
+def test_a_speech_participle_names_the_sentence_subject() -> None:
+    text = (
+        "Kell, a former party chairman, poked at the rival's record during the debate, "
+        "tweeting, “Notice the numbers. Who pays?”"
+    )
+    assert _speaker_of(text, "tweeting, “Notice the numbers. Who pays?”") == "Kell"
