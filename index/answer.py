@@ -17,11 +17,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from index.attribution import name_matches
+from index.attribution import is_title, name_matches
 from index.models import Answer, Citation, Quote
 from index.search import STOPWORDS, Candidate, content_words
 from index.sentences import paragraphs, split_sentences
@@ -174,37 +174,36 @@ def names_in_full(text: str, names: Sequence[str]) -> bool:
 def mentions_name(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` names one of ``names`` by surname, as a capitalised whole word.
 
-    Accents are ignored ("Garcia" finds "García"). A capitalised word right before the
-    surname that is not part of the name asked about means someone else: "Jay Carney" is
-    not "Dave Carney", the "Security Council" is not the "Human Rights Council"; titles
-    ("Mr.", "Sen.") and sentence openers ("But Carney said") are fine.
+    Accents and apostrophe styles are ignored ("Garcia" finds "García"). For a name of
+    several words, a capitalised word right before the surname that is not part of the name
+    means someone else: "Jay Carney" is not "Dave Carney", the "Security Council" is not the
+    "Human Rights Council". Titles ("Sen.", "Secretary"), sentence openers ("But Carney
+    said") and middle names ("Hillary Rodham Clinton") are fine.
     """
-    plain = _strip_accents(text)
+    plain = _strip_accents(text).replace("’", "'")
     for name in names:
-        tokens = _strip_accents(name).split()
-        surname = tokens[-1].strip("\"“”'’.,") if tokens else ""
+        tokens = _strip_accents(name).replace("’", "'").split()
+        surname = tokens[-1].strip("\"“”'.,") if tokens else ""
         if not surname:
             continue
-        own = {_fold(t).strip("\"“”'’.,") for t in tokens}
+        own = {_fold(t).strip("\"“”'.,") for t in tokens}
         for match in re.finditer(rf"\b{re.escape(surname)}\b", plain, re.IGNORECASE):
             if not match.group()[0].isupper():
                 continue
-            before = re.search(
-                r"([A-Z][\w’'-]*)[^\S\n]+$", plain[max(0, match.start() - 40) : match.start()]
-            )
-            if len(tokens) > 1 and before and not _may_precede(before.group(1), own):
-                continue
-            return True
+            if len(tokens) == 1 or _same_person_before(plain[: match.start()], own):
+                return True
     return False
 
 
-def _may_precede(word: str, own: set[str]) -> bool:
-    """Whether a capitalised ``word`` before a surname leaves it the person asked about."""
-    folded = _fold(word).rstrip(".")
-    return folded in own or folded in _TITLE_WORDS or folded in STOPWORDS
-
-
-_TITLE_WORDS = frozenset("mr mrs ms dr sen rep gov gen".split())
+def _same_person_before(before: str, own: set[str]) -> bool:
+    """Whether the words before a surname leave it the person asked about (see above)."""
+    words = re.findall(r"[\w'.-]+", before[-80:])
+    if any(_fold(w).strip(".") in own for w in words[-3:]):
+        return True  # "Hillary Rodham Clinton", "Dave Carney"
+    if not words or not words[-1][:1].isupper():
+        return True
+    last = words[-1]
+    return is_title(last) or _fold(last).strip(".") in STOPWORDS
 
 
 def _strip_accents(text: str) -> str:
@@ -215,6 +214,16 @@ def _strip_accents(text: str) -> str:
 
 
 _COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
+def blank_out(passage: StoredPassage, spans: Sequence[tuple[int, int]]) -> str:
+    """``passage.text`` with the parts inside ``spans`` (article offsets) blanked out."""
+    text = passage.text
+    for start, end in spans:
+        lo, hi = max(start, passage.start) - passage.start, min(end, passage.end) - passage.start
+        if lo < hi:
+            text = text[:lo] + " " * (hi - lo) + text[hi:]
+    return text
 
 
 def overlaps_any(start: int, end: int, spans: Sequence[tuple[int, int]]) -> bool:
@@ -233,14 +242,14 @@ def overlapping_passage(
     return best
 
 
-def speaker_for_passage(
-    passage: StoredPassage, attributions: Sequence[StoredAttribution]
+def speaker_for_span(
+    article_pk: int, start: int, end: int, attributions: Sequence[StoredAttribution]
 ) -> str | None:
-    """The one speaker of the statements inside ``passage``, if there is exactly one."""
+    """The one speaker of the statements inside ``[start, end)``, if there is exactly one."""
     speakers = {
         a.speaker
         for a in attributions
-        if a.article_pk == passage.article_pk and a.start < passage.end and passage.start < a.end
+        if a.article_pk == article_pk and a.start < end and start < a.end
     }
     return speakers.pop() if len(speakers) == 1 else None
 
@@ -327,6 +336,27 @@ def make_quote(
     )
 
 
+def without_repeats(quotes: Sequence[Quote]) -> list[Quote]:
+    """Quotes with no text repeated from an earlier quote of the same article: a later quote
+    inside an earlier one is dropped, one overlapping it starts where it ends (a quote grown
+    by :func:`with_context` often runs into the next chosen passage)."""
+    kept: list[Quote] = []
+    for quote in quotes:
+        start = quote.start
+        for earlier in kept:
+            same = (earlier.article_id, earlier.collection) == (quote.article_id, quote.collection)
+            if same and earlier.start <= start < earlier.end:
+                start = earlier.end
+        if start != quote.start:
+            while start < quote.end and quote.text[start - quote.start].isspace():
+                start += 1
+            if start >= quote.end:
+                continue
+            quote = replace(quote, start=start, text=quote.text[start - quote.start :])
+        kept.append(quote)
+    return kept
+
+
 def merge_duplicates(quotes: Sequence[Quote | None]) -> list[Quote]:
     """Show near-identical text (syndicated copies) once, citing every article that has it."""
     kept: list[Quote] = []
@@ -355,8 +385,6 @@ def merge_duplicates(quotes: Sequence[Quote | None]) -> list[Quote]:
 
 
 def _with_citation(quote: Quote, citation: Citation) -> Quote:
-    from dataclasses import replace
-
     return replace(quote, also_in=(*quote.also_in, citation))
 
 

@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 3
+ATTRIBUTION_RULES = 4
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -275,6 +275,11 @@ def _name_tokens(name: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
+def is_title(word: str) -> bool:
+    """Whether ``word`` is a title or rank that may stand before a name ("Sen.", "Secretary")."""
+    return _norm(word) in _TITLES
+
+
 def _is_possessive(token: str) -> bool:
     return token.endswith(("'s", "’s", "s'", "s’")) and len(token) > 2
 
@@ -316,9 +321,12 @@ _GENDERED = re.compile(
 )
 
 
-MAX_NAME_TOKENS = 4
-"""Longer capitalised runs are headlines ("… Between Bernie Sanders And Hillary Clinton"),
-not fuller forms of a name."""
+MAX_NAME_TOKENS = 6
+"""Longer capitalised runs are headlines, not fuller forms of a name (particles count:
+"Luiz Inácio Lula da Silva" is five)."""
+_HEADLINE_WORD = re.compile(r"\b(?:And|Or|The|Of|For|With|Between|To|In|On|Is|Are|Why|How)\b")
+"""Title-case function words: "… Between Bernie Sanders And Hillary Clinton" is a
+headline."""
 
 
 class _Registry:
@@ -337,7 +345,7 @@ class _Registry:
                 continue
             name = cleaned[0]
             tokens = _name_tokens(name)
-            if 2 <= len(tokens) <= MAX_NAME_TOKENS:
+            if 2 <= len(tokens) <= MAX_NAME_TOKENS and not _HEADLINE_WORD.search(name):
                 self._by_surname.setdefault(tokens[-1], []).append((match.start(), name))
 
     def resolve(self, name: str, position: int) -> str:
@@ -467,8 +475,21 @@ class _Cue:
 
 
 def _is_adverb(word: str) -> bool:
-    """A lower-case ``-ly`` word ("cynically", "forcefully"), not a name ("Kelly")."""
-    return len(word) > 4 and word.endswith("ly") and word.isalpha() and word.islower()
+    """A lower-case ``-ly`` word ("cynically", "forcefully"), not a name ("Kelly") or a
+    noun or adjective ("the Obama family", "rally")."""
+    return (
+        len(word) > 4
+        and word.endswith("ly")
+        and word.isalpha()
+        and word.islower()
+        and word not in _LY_NOT_ADVERBS
+    )
+
+
+_LY_NOT_ADVERBS = frozenset(
+    "family daily weekly monthly quarterly yearly rally ally assembly supply reply early "
+    "friendly elderly holy lonely lovely ugly costly likely".split()
+)
 
 
 def _strip_aux(pre: str) -> str:
@@ -638,10 +659,11 @@ def _is_noun_use(masked: str, verb: re.Match[str]) -> bool:
 _NOT_SPEECH_AFTER = {
     # "Lerer reported from Los Angeles." (a byline)
     "report": re.compile(r"\s+from\s+[A-Z]"),
-    # "Ethiopia continues to occupy the village"
-    "continue": re.compile(r"\s+(?:to|with|on|as|in|its|his|her|their)\b"),
+    # "Ethiopia continues to occupy the village", "Ruiz continued her tour" (but
+    # "…," she continued. / continued in a statement / continued that …)
+    "continue": re.compile(r"\s+(?!that\b|in\s+an?\s)[a-z]"),
     # "Butz can add a new title", "added to the confusion"
-    "add": re.compile(r"\s+(?:a|an|to|new|more|another|some)\b"),
+    "add": re.compile(r"\s+(?:a\s+new|to|another)\b"),
 }
 
 
@@ -656,8 +678,8 @@ def _is_not_speech(masked: str, verb: re.Match[str]) -> bool:
     if stem is not None and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
         return True
     if word.startswith("respond"):
-        before = masked[max(0, verb.start() - 12) : verb.start()].lower()
-        return bool(re.search(r"(?:\bnot|n[’']t)\s+$", before))
+        before = masked[max(0, verb.start() - 30) : verb.start()].lower()
+        return bool(re.search(r"(?:\bnot|n[’']t)(?:\s+\w+ly)?\s+$", before))
     return False
 
 
@@ -814,8 +836,8 @@ def _attribute_paragraph(
         pending, state.pending_quote = state.pending_quote, None
         if speaker is None:
             state.chain_speaker = None
-            if _is_bare_quote(text, masked, g_start):
-                state.pending_quote = (g_start, g_end)
+            if not _CUE_RE.search(masked) and _is_bare_quote(text, masked, g_start):
+                state.pending_quote = (g_start, g_end)  # not '"…," a spokeswoman said.'
             continue
         if pending and not quoted and cues and best.position - g_start <= MAX_TAG_LEAD:
             # “…” ¶ Renteria told reporters on a call. -- the tag names the quote's speaker

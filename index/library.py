@@ -47,7 +47,7 @@ from index.models import (
     Stats,
 )
 from index.search import content_words, hybrid_search, pair_coverage, word_coverage
-from index.store import NewAttribution, Store
+from index.store import NewAttribution, Store, StoredAttribution
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
 
 log = logging.getLogger(__name__)
@@ -527,20 +527,24 @@ class Library:
             [a.article_pk for a in attributed]
             + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
         )
-        article_pks = dict.fromkeys(list(article_pks)[:MAX_PERSON_ARTICLES])
+        articles = {
+            pk: article
+            for pk in list(article_pks)[:MAX_PERSON_ARTICLES]
+            if (article := await self.store.article_by_pk(pk)) is not None
+            and (article_ids is None or article.id in article_ids)
+        }
         if any(len(name.split()) > 1 for name in names):
             # "Robert Gordon", "Armed Services Committee": articles holding the whole name
             # beat ones that only share its last word (Jay Carney for Dave Carney).
-            full = [pk for pk in article_pks if await self._names_in_full(pk, names)]
-            article_pks = dict.fromkeys(full or article_pks)
+            full = {pk: a for pk, a in articles.items() if answering.names_in_full(a.text, names)}
+            articles = full or articles
+        by_article: dict[int, list[StoredAttribution]] = {}
+        for attribution in await self.store.attributions_in(list(articles)):
+            by_article.setdefault(attribution.article_pk, []).append(attribution)
         statements: list[answering.ScoredStatement] = []
-        titles: dict[int, str] = {}
-        texts: dict[int, str] = {}
-        for article_pk in article_pks:
-            article = await self.store.article_by_pk(article_pk)
-            if article is None or (article_ids is not None and article.id not in article_ids):
-                continue
-            titles[article_pk], texts[article_pk] = article.title, article.text
+        titles = {pk: article.title for pk, article in articles.items()}
+        texts = {pk: article.text for pk, article in articles.items()}
+        for article_pk, article in articles.items():
             passages = await self.store.article_passages(article_pk)
             vectors = await self.store.passage_embeddings(
                 [p.id for p in passages], self.embedder.dimension
@@ -567,33 +571,36 @@ class Library:
                             ),
                         )
                     )
-            others = (
-                [
-                    a
-                    for a in await self.store.attributions_in([article_pk])
-                    if not any(name_matches(n, a.speaker) for n in names)
-                ]
-                if mine
-                else []
-            )
+            others = [
+                (a.start, a.end)
+                for a in by_article.get(article_pk, [])
+                if not any(name_matches(n, a.speaker) for n in names)
+            ]
             taken = [(s.start, s.end) for s in statements if s.article_pk == article_pk]
-            statements.extend(
-                answering.ScoredStatement(
-                    article_pk,
-                    p.start,
-                    p.end,
-                    None,
-                    "mention",
-                    p,
-                    answering.cosine(query_vector, vectors[p.id]),
-                    acts=any(names_subject(p.text, name) for name in names),
+            for p in passages:
+                if (
+                    p.id not in vectors
+                    or answering.overlaps_any(p.start, p.end, taken)
+                    or not answering.mentions_name(p.text, names)
+                ):
+                    continue
+                someone_else = answering.overlaps_any(p.start, p.end, others)
+                if someone_else and mine:
+                    continue  # the person's own statements are known: no one else's words
+                statements.append(
+                    answering.ScoredStatement(
+                        article_pk,
+                        p.start,
+                        p.end,
+                        None,
+                        "mention",
+                        p,
+                        answering.cosine(query_vector, vectors[p.id]),
+                        acts=any(
+                            names_subject(answering.blank_out(p, others), name) for name in names
+                        ),
+                    )
                 )
-                for p in passages
-                if p.id in vectors
-                and answering.mentions_name(p.text, names)
-                and not answering.overlaps_any(p.start, p.end, taken)
-                and not answering.overlaps_any(p.start, p.end, [(a.start, a.end) for a in others])
-            )
         if not statements:
             return None
         ranked = answering.rank_statements(statements, titles, topic)
@@ -608,10 +615,6 @@ class Library:
         if not quotes:
             return None
         return Answer(question=question, answered=True, quotes=tuple(quotes))
-
-    async def _names_in_full(self, article_pk: int, names: Sequence[str]) -> bool:
-        article = await self.store.article_by_pk(article_pk)
-        return article is not None and answering.names_in_full(article.text, names)
 
     async def _answer_general(
         self,
@@ -662,17 +665,19 @@ class Library:
             start, end = answering.with_context(
                 texts[passage.article_pk], passage.start, passage.end, answering.CONTEXT_CHARS
             )
+            speaker = answering.speaker_for_span(
+                passage.article_pk, passage.start, passage.end, attributions
+            )
+            if speaker != answering.speaker_for_span(passage.article_pk, start, end, attributions):
+                end = passage.end  # never run into someone else's words under this name
             quotes.append(
                 answering.make_quote(
-                    passage,
-                    texts[passage.article_pk],
-                    start,
-                    end,
-                    answering.speaker_for_passage(passage, attributions),
-                    candidate.dense,
+                    passage, texts[passage.article_pk], start, end, speaker, candidate.dense
                 )
             )
-        kept = answering.merge_duplicates([q for q in quotes if q is not None])[:limit]
+        kept = answering.merge_duplicates(
+            answering.without_repeats([q for q in quotes if q is not None])
+        )[:limit]
         if not kept:  # the articles were removed while we were answering
             return answering.not_found(question, None)
         return Answer(question=question, answered=True, quotes=tuple(kept))

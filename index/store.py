@@ -458,11 +458,13 @@ class Store:
         """Swap an article's attributions for ``attributions`` (found in ``text``) in one
         transaction; ``False`` (nothing written) if the article's text changed meanwhile."""
         try:
+            await self._db.execute("BEGIN IMMEDIATE")  # no other process writes meanwhile
             async with self._db.execute(
                 "SELECT text FROM articles WHERE pk = ?", (article_pk,)
             ) as cursor:
                 row = await cursor.fetchone()
             if row is None or row[0] != text:
+                await self._db.rollback()
                 return False
             await self._db.execute("DELETE FROM attributions WHERE article_pk = ?", (article_pk,))
             await self._db.executemany(

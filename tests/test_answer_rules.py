@@ -13,7 +13,9 @@ from index.answer import (
     names_in_full,
     overlaps_any,
     rank_statements,
+    without_repeats,
 )
+from index.models import Quote
 from index.store import StoredPassage
 
 # --------------------------------------------------------------------------- mentions_name
@@ -216,3 +218,35 @@ def test_overlaps_any_uses_half_open_spans() -> None:
     assert overlaps_any(25, 26, spans) is True
     assert overlaps_any(0, 40, spans) is True
     assert overlaps_any(0, 40, []) is False
+
+
+def test_titles_middle_names_and_apostrophes_still_name_the_person() -> None:
+    assert mentions_name("President Trump said no.", ["Donald Trump"])
+    assert mentions_name("Secretary Clinton said no.", ["Hillary Clinton"])
+    assert mentions_name("Hillary Rodham Clinton said no.", ["Hillary Clinton"])
+    assert mentions_name("Rep. Tip O’Neil said no.", ["Tip O'Neil"])
+    assert not mentions_name("Jay Carney said no.", ["Dave Carney"])
+
+
+ARTICLE = "One sentence here. Two sentence here. Three sentence here. Four sentence here."
+
+
+def _quote(start: int, end: int, article_id: str = "a") -> Quote:
+    return Quote(
+        article_id, "global", "T", None, None, None, 1, start, end, ARTICLE[start:end], None, 0.5
+    )
+
+
+def test_later_quotes_do_not_repeat_earlier_text() -> None:
+    two_end = ARTICLE.index(" Three")
+    first = _quote(0, two_end)  # sentences 1-2 (a passage grown by its next sentence)
+    second = _quote(ARTICLE.index("Two"), ARTICLE.index(" Four"))  # sentences 2-3
+    inside = _quote(ARTICLE.index("Two"), two_end)  # sentence 2 only
+    other_article = _quote(0, two_end, article_id="b")
+    kept = without_repeats([first, second, inside, other_article])
+    assert [q.text for q in kept] == [
+        "One sentence here. Two sentence here.",
+        "Three sentence here.",
+        "One sentence here. Two sentence here.",
+    ]
+    assert all(ARTICLE[q.start : q.end] == q.text for q in kept)

@@ -599,3 +599,25 @@ def test_a_speech_participle_names_the_sentence_subject() -> None:
         "tweeting, “Notice the numbers. Who pays?”"
     )
     assert _speaker_of(text, "tweeting, “Notice the numbers. Who pays?”") == "Kell"
+
+
+def test_a_quote_tagged_with_an_unnamed_speaker_is_not_given_to_the_next_one() -> None:
+    text = "“We will not back down,” a spokeswoman said.\n\nJohn Smith told reporters."
+    assert _speaker_of(text, "“We will not back down,” a spokeswoman said.") is None
+
+
+def test_review_regressions_in_cue_exceptions() -> None:
+    refusal = "Mary Jones, the governor, did not immediately respond to a request for comment."
+    assert _spans(refusal) == []
+    for text in (
+        "“We will win,” John Smith continued in a statement.",
+        "“We will win,” John Smith added a moment later.",
+    ):
+        assert [speaker for speaker, _, _ in _spans(text)] == ["John Smith"], text
+    family = "“We are grateful,” the Obama family said."
+    assert all(speaker != "the Obama" for speaker, _, _ in _spans(family))
+
+
+def test_a_name_with_a_particle_resolves_in_full() -> None:
+    text = "Luiz Inácio Lula da Silva spoke to the crowd.\n\nSilva said the vote was fair."
+    assert _speaker_of(text, "Silva said the vote was fair.") == "Luiz Inácio Lula da Silva"
