@@ -57,6 +57,8 @@ Progress = Callable[[int, int], Awaitable[None] | None]
 
 MIN_ARTICLE_CHARS = 40
 MAX_QUESTION_CHARS = 1000
+MIN_COMPLETED_NAME = 4
+"""A name typed short is completed to the one speaker it begins only from this length."""
 MAX_PERSON_ARTICLES = 80
 """At most this many articles are read for one person question (attributed ones first)."""
 
@@ -491,9 +493,24 @@ class Library:
             answer = await self._answer_person(
                 question, names, query_vector, collections, limit, article_ids
             )
+            if answer is None and (completed := await self._complete_name(names, collections)):
+                answer = await self._answer_person(
+                    question, [completed], query_vector, collections, limit, article_ids
+                )
             if answer is not None:
                 return answer
         return await self._answer_general(question, query_vector, collections, limit, article_ids)
+
+    async def _complete_name(self, names: Sequence[str], collections: Sequence[str]) -> str | None:
+        """The one speaker surname that a single, unknown, cut-short name begins ("Obam"
+        for "Obama"), or ``None`` when there is none or more than one."""
+        if len(names) != 1 or len(names[0].split()) != 1:
+            return None
+        key = answering.speaker_key(names[0])
+        if len(key) < MIN_COMPLETED_NAME:
+            return None
+        found = [s for s in await self.store.surnames_starting(key, collections) if s != key]
+        return found[0].capitalize() if len(found) == 1 else None
 
     async def _answer_person(
         self,

@@ -605,6 +605,19 @@ class Store:
         ) as cursor:
             return [StoredAttribution(*row) for row in await cursor.fetchall()]
 
+    async def surnames_starting(
+        self, prefix: str, collections: Sequence[str], limit: int = 5
+    ) -> list[str]:
+        """Distinct speaker surname keys that start with ``prefix`` (a typed-short name)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        marks = ",".join("?" * len(collections))
+        async with self._db.execute(
+            "SELECT DISTINCT t.surname FROM attributions t JOIN articles a ON a.pk = t.article_pk "
+            f"WHERE t.surname LIKE ? ESCAPE '\\' AND a.collection IN ({marks}) LIMIT ?",
+            (escaped + "%", *collections, limit),
+        ) as cursor:
+            return [str(row[0]) for row in await cursor.fetchall()]
+
     async def attributions_in(self, article_pks: Sequence[int]) -> list[StoredAttribution]:
         if not article_pks:
             return []

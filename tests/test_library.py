@@ -358,3 +358,13 @@ async def test_attributions_from_older_rules_are_rederived_on_open(
         assert await library.store.get_meta("attribution_rules") == str(ATTRIBUTION_RULES)
     finally:
         await library.close()
+
+
+async def test_a_cut_short_name_is_completed_to_the_one_speaker_it_begins(
+    seeded_library: Library,
+) -> None:
+    answer = await seeded_library.ask("What did Hertl say?", collections=["global"])
+    assert answer.answered
+    assert answer.quotes[0].speaker == "Mark Hertling"
+    unknown = await seeded_library.ask("What did Zzyx say?", collections=["global"])
+    assert not unknown.answered
