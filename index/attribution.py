@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 4
+ATTRIBUTION_RULES = 5
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -862,7 +862,7 @@ def _is_bare_quote(text: str, masked: str, start: int) -> bool:
 
 
 _DASH_SIGNATURE = re.compile(
-    r"[”\"][^\S\n]*[―—][^\S\n]*(?P<name>[A-Z][\w’'.-]+(?:[^\S\n]+[A-Z][\w’'.-]+){0,4})"
+    r"[”\"][^\S\n]*[―—][^\S\n]*(?P<name>[A-Z][\w’'.-]+(?:[^\S\n]+[A-Z][\w’'.-]*){0,4})"
 )
 
 

@@ -621,3 +621,8 @@ def test_review_regressions_in_cue_exceptions() -> None:
 def test_a_name_with_a_particle_resolves_in_full() -> None:
     text = "Luiz Inácio Lula da Silva spoke to the crowd.\n\nSilva said the vote was fair."
     assert _speaker_of(text, "Silva said the vote was fair.") == "Luiz Inácio Lula da Silva"
+
+
+def test_a_dash_signature_may_hold_a_bare_initial() -> None:
+    text = "“You are not a leader.” ―\xa0Carla N Luis Osei\n“He wants it all.” ―\xa0Ana Ruiz."
+    assert [speaker for speaker, _, _ in _spans(text)] == ["Carla N Luis Osei", "Ana Ruiz"]
