@@ -145,7 +145,9 @@ def rank_statements(
         if topic_stems:
             group = sorted(group, key=lambda s: (s.kind == "mention", not s.acts, -s.score))
         else:
-            group = sorted(group, key=lambda s: (s.kind == "mention", not s.acts, s.start))
+            group = sorted(
+                group, key=lambda s: (s.kind == "mention", not s.acts, not _quotes(s), s.start)
+            )
         ordered.extend(group)
     return ordered
 
@@ -155,6 +157,14 @@ ATTRIBUTED_BONUS = 0.6
 """An article where the person's statements were found beats one that only names them."""
 ACTING_BONUS = 0.3
 """An article naming the person as the subject of a verb beats one that only mentions them."""
+
+
+def _quotes(statement: ScoredStatement) -> bool:
+    """Whether a statement's passage holds a quotation (likely someone's own words)."""
+    return bool(_QUOTATION.search(statement.passage.text))
+
+
+_QUOTATION = re.compile(r"[“\"][^”\"]{12,}[”\"]|''[^']{12,}''")
 
 
 def _stem(word: str) -> str:
@@ -169,6 +179,17 @@ def names_in_full(text: str, names: Sequence[str]) -> bool:
         if words and re.search(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", folded):
             return True
     return False
+
+
+def is_byline(text: str) -> bool:
+    """Whether ``text`` is a reporting credit ("Julie Davis reported from Midway Atoll.")."""
+    return bool(_BYLINE.search(text))
+
+
+_BYLINE = re.compile(
+    r"^[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)+\s+(?:reported|contributed(?:\s+reporting)?)\s+"
+    r"(?:from|to\s+this)\b"
+)
 
 
 def mentions_name(text: str, names: Sequence[str]) -> bool:

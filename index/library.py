@@ -599,6 +599,7 @@ class Library:
                     p.id not in vectors
                     or answering.overlaps_any(p.start, p.end, taken)
                     or not answering.mentions_name(p.text, names)
+                    or answering.is_byline(p.text)
                 ):
                     continue
                 someone_else = answering.overlaps_any(p.start, p.end, others)

@@ -9,6 +9,7 @@ import pytest
 
 from index.answer import (
     ScoredStatement,
+    is_byline,
     mentions_name,
     names_in_full,
     overlaps_any,
@@ -250,3 +251,22 @@ def test_later_quotes_do_not_repeat_earlier_text() -> None:
         "One sentence here. Two sentence here.",
     ]
     assert all(ARTICLE[q.start : q.end] == q.text for q in kept)
+
+
+def test_reporting_credits_are_bylines() -> None:
+    assert is_byline("Julie Hirschfeld Davis reported from Midway Atoll.")
+    assert is_byline("Ana Ruiz contributed reporting from Lagos.")
+    assert not is_byline("Ana Ruiz reported that the mill would close.")
+    assert not is_byline("The mill closed, Ana Ruiz reported from the scene.")
+
+
+def test_without_a_topic_a_mention_holding_a_quotation_comes_first() -> None:
+    from dataclasses import replace
+
+    headline = _statement(1, 0, "mention", 0.9, acts=True)
+    quoted = _statement(1, 100, "mention", 0.1, acts=True)
+    quoted = replace(
+        quoted, passage=replace(quoted.passage, text="“We will win the vote,” X sings.")
+    )
+    ranked = rank_statements([headline, quoted], {1: "Article"}, [])
+    assert [s.start for s in ranked] == [100, 0]
