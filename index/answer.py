@@ -55,7 +55,9 @@ class ScoredStatement:
     passage: StoredPassage
     score: float
     acts: bool = False
-    """For a mention: the person is the subject of a verb in it (see ``names_subject``)."""
+    """Stronger evidence that this is about the person: for a mention, the person is the
+    subject of a verb in it (``names_subject``); for a statement, it names the person
+    rather than reaching them through a pronoun."""
 
 
 def speaker_key(name: str) -> str:
@@ -65,8 +67,8 @@ def speaker_key(name: str) -> str:
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    """Lower case, without accents, with straight apostrophes."""
+    return _strip_accents(text.replace("’", "'")).lower()
 
 
 def topic_words(question: str, names: Sequence[str]) -> list[str]:

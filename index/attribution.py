@@ -141,9 +141,7 @@ _NEEDS_PARTICLE: dict[str, str | tuple[str, ...]] = {
     "pointed": "out",
     "put": "it",
     "puts": "it",
-    "speak": ("about ", "out", "of "),
-    "speaks": ("about ", "out", "of "),
-    "spoke": ("about ", "out", "of "),
+    **dict.fromkeys(("speak", "speaks", "spoke"), ("about ", "out", "of ")),
 }
 
 _TITLES = frozenset(
@@ -929,9 +927,8 @@ def find_attributions(text: str) -> list[Attribution]:
 _SUBJECT_AUX = frozenset(
     """
     has have had is was are were will would did does do can could should may might must also
-    later then recently previously once never just still again already spoke wrote told gave
-    made took sent met led saw felt began became won lost ran got held kept left brought
-    sought fought tried
+    later then recently previously once never just still again already gave made took sent
+    met led saw felt began became won lost ran got held kept left brought sought fought tried
     """.split()
 )
 

@@ -319,17 +319,22 @@ class Store:
                     "INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)",
                     (passage_id, passage.text, article.title),
                 )
-            await self._db.executemany(
-                "INSERT INTO attributions (article_pk, start, end, speaker, surname, kind) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(article_pk, a.start, a.end, a.speaker, a.surname, a.kind) for a in attributions],
-            )
+            await self._insert_attributions(article_pk, attributions)
             generation = await self._bump_generation(collection)
             await self._db.commit()
         except BaseException:
             await self._db.rollback()
             raise
         return new_ids, removed, generation
+
+    async def _insert_attributions(
+        self, article_pk: int, attributions: Sequence[NewAttribution]
+    ) -> None:
+        await self._db.executemany(
+            "INSERT INTO attributions (article_pk, start, end, speaker, surname, kind) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(article_pk, a.start, a.end, a.speaker, a.surname, a.kind) for a in attributions],
+        )
 
     async def _delete_article_rows(self, article_pk: int) -> list[int]:
         async with self._db.execute(
@@ -467,11 +472,7 @@ class Store:
                 await self._db.rollback()
                 return False
             await self._db.execute("DELETE FROM attributions WHERE article_pk = ?", (article_pk,))
-            await self._db.executemany(
-                "INSERT INTO attributions (article_pk, start, end, speaker, surname, kind) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [(article_pk, a.start, a.end, a.speaker, a.surname, a.kind) for a in attributions],
-            )
+            await self._insert_attributions(article_pk, attributions)
             await self._db.commit()
         except BaseException:
             await self._db.rollback()
