@@ -44,6 +44,7 @@ from index.models import (
 )
 from index.qa import answer_question
 from index.store import NewAttribution, Store
+from index.titles import with_title
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
 
 log = logging.getLogger(__name__)
@@ -328,6 +329,7 @@ class Library:
         force: bool = False,
         replace_others: bool = True,
     ) -> IngestedArticle:
+        article = with_title(article)  # an article without a title gets one from its text
         self._validate(article)
         digest = content_hash(article.text)
         existing = await self.store.find_existing(
@@ -581,6 +583,7 @@ class Library:
                                 author=article.author,
                                 published=article.published,
                                 origin=article.id,
+                                title_derived=article.title_derived,
                             ),
                             collection,
                             article.added_by,

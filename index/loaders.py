@@ -183,8 +183,10 @@ def article_from_mapping(item: object, origin: str) -> ArticleInput:
     if not isinstance(text, str) or not text.strip():
         raise BadArticle(f"{origin}: missing 'text' (the article body)")
     title = item.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise BadArticle(f"{origin}: missing 'title'")
+    if title is None:
+        title = ""  # ingest derives one from the text (index.titles)
+    if not isinstance(title, str):
+        raise BadArticle(f"{origin}: 'title' must be a string")
     extra = {}
     for key in _JSON_FIELDS:
         value = item.get(key)

@@ -20,6 +20,9 @@ class ArticleInput:
     published: str | None = None
     origin: str = "<input>"
     """Where it came from (file name, URL), used in error messages."""
+    title_derived: bool = False
+    """The title was made from the text (the article came without one), see
+    :mod:`index.titles`."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Article:
     added_by: str | None
     added_at: str
     passage_count: int
+    title_derived: bool = False
+    """The article came without a title; ``title`` is its first sentence, cut."""
 
 
 @dataclass(frozen=True)

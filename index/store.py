@@ -74,6 +74,10 @@ _MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: articles that came without a title are stored with one derived from the text
+    """
+    ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -281,8 +285,8 @@ class Store:
                 removed += await self._delete_article_rows(int(row[0]))
             cursor = await self._db.execute(
                 "INSERT INTO articles (collection, article_id, title, text, url, source, author, "
-                "published, content_hash, added_by, added_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "published, content_hash, added_by, added_at, title_derived) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     collection,
                     article_id,
@@ -295,6 +299,7 @@ class Store:
                     content_hash,
                     added_by,
                     added_at,
+                    int(article.title_derived),
                 ),
             )
             article_pk = int(cursor.lastrowid or 0)
@@ -388,8 +393,8 @@ class Store:
 
     _ARTICLE_COLUMNS = (
         "a.article_id, a.collection, a.title, a.text, a.url, a.source, a.author, a.published, "
-        "a.added_by, a.added_at, (SELECT COUNT(*) FROM passages p WHERE p.article_pk = a.pk) "
-        "AS passage_count"
+        "a.added_by, a.added_at, a.title_derived, "
+        "(SELECT COUNT(*) FROM passages p WHERE p.article_pk = a.pk) AS passage_count"
     )
 
     @staticmethod
@@ -406,6 +411,7 @@ class Store:
             added_by=row["added_by"],
             added_at=row["added_at"],
             passage_count=row["passage_count"],
+            title_derived=bool(row["title_derived"]),
         )
 
     async def get_article(self, collection: str, article_id: str) -> Article | None:
