@@ -1,15 +1,10 @@
-"""Questions -> answers: verbatim quotes with citations, speakers, or an honest "not found".
+"""Building blocks of answers: a person's statements and their order, quotes, citations.
 
-Two paths share one output form:
-
-* **speaker questions** ("What did Marks say about the summit?"): the attributions found
-  at ingest for that person are the candidates; articles are ranked by how well their
-  title and statements match the rest of the question;
-* **everything else**: hybrid retrieval over passages (see :mod:`index.search`).
-
-Quotes are always ``article.text[start:end]`` for whole sentences, so they are verbatim by
-construction. An answer is given only when the best passage is close enough to the question
-(a cosine threshold calibrated on the dev data, see the README's Quality section).
+Used by :mod:`index.qa` (which decides the path, ranks general passages with a learned
+model and abstains). Speaker questions ("What did Marks say about the summit?") rank the
+attributions found at ingest for that person: articles by how well their title and
+statements match the rest of the question. Quotes are always ``article.text[start:end]``
+for whole sentences, so they are verbatim by construction.
 """
 
 from __future__ import annotations
@@ -23,22 +18,10 @@ import numpy as np
 
 from index.attribution import is_title, name_matches
 from index.models import Answer, Citation, Quote
-from index.search import STOPWORDS, Candidate, content_words
+from index.search import STOPWORDS, content_words
 from index.sentences import paragraphs, split_sentences
 from index.store import StoredAttribution, StoredPassage
 
-ANSWER_THRESHOLD = 0.7
-"""Minimum :func:`relevance` of the best passage for a general answer. Calibrated (with the
-two weights below) on SQuAD questions outside the 1,000 dev questions, answerable from
-their articles or asked of the PolNeAR corpus where nothing answers them; see the README's
-"Quality" section."""
-KEYWORD_WEIGHT = 0.3
-COVERAGE_WEIGHT = 0.8
-PHRASE_WEIGHT = 0.3
-KEEP_MARGIN = 0.35
-"""General answers keep passages within this relevance of the best one."""
-FOLLOW_UP_THRESHOLD = 0.45
-"""A follow-up names its articles already, so a looser match to them is still an answer."""
 NOT_FOUND = "I couldn't find that in the indexed articles."
 
 
@@ -275,39 +258,6 @@ def speaker_for_span(
         if a.article_pk == article_pk and a.start < end and start < a.end
     }
     return speakers.pop() if len(speakers) == 1 else None
-
-
-def relevance(candidate: Candidate) -> float:
-    """Absolute evidence that a passage answers: dense cosine plus word coverage."""
-    return candidate.dense + COVERAGE_WEIGHT * candidate.coverage
-
-
-def rank_score(candidate: Candidate) -> float:
-    """Ordering among candidates: relevance, BM25 relative to the question's best hit, and
-    the question's word pairs found in the passage."""
-    return (
-        relevance(candidate)
-        + KEYWORD_WEIGHT * candidate.keyword
-        + PHRASE_WEIGHT * candidate.phrases
-    )
-
-
-def select_general(
-    candidates: Sequence[Candidate], limit: int, threshold: float = ANSWER_THRESHOLD
-) -> list[Candidate]:
-    """The candidates worth quoting, best first; empty when nothing is relevant enough.
-
-    Relevance (absolute) decides whether to answer at all; the rank score (which adds a
-    BM25 term that is relative to the question's best keyword hit) orders the quotes.
-    """
-    if not candidates or max(relevance(c) for c in candidates) < threshold:
-        return []
-    ranked = sorted(candidates, key=rank_score, reverse=True)
-    best = rank_score(ranked[0])
-    chosen = [
-        c for c in ranked if relevance(c) >= threshold and rank_score(c) >= best - KEEP_MARGIN
-    ]
-    return chosen[:limit] or ranked[:1]
 
 
 def with_context(text: str, start: int, end: int, max_chars: int) -> tuple[int, int]:

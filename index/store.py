@@ -588,6 +588,37 @@ class Store:
             rows = await cursor.fetchall()
         return {row[0]: np.frombuffer(row[1], dtype=np.float32, count=dimension) for row in rows}
 
+    async def articles_by_pk(self, article_pks: Sequence[int]) -> dict[int, Article]:
+        """Several articles by primary key in one query (missing ones are left out)."""
+        if not article_pks:
+            return {}
+        marks = ",".join("?" * len(article_pks))
+        async with self._db.execute(
+            f"SELECT a.pk AS pk, {self._ARTICLE_COLUMNS} FROM articles a WHERE a.pk IN ({marks})",
+            list(article_pks),
+        ) as cursor:
+            return {int(row["pk"]): self._article(row) for row in await cursor.fetchall()}
+
+    async def passages_of_articles(
+        self, article_pks: Sequence[int]
+    ) -> dict[int, list[StoredPassage]]:
+        """Every passage of several articles, in article order, in one query (the person
+        path reads a bounded number of articles this way)."""
+        if not article_pks:
+            return {}
+        marks = ",".join("?" * len(article_pks))
+        found: dict[int, list[StoredPassage]] = {}
+        async with self._db.execute(
+            "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
+            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk IN ({marks}) "
+            "ORDER BY p.article_pk, p.ordinal",
+            list(article_pks),
+        ) as cursor:
+            for row in await cursor.fetchall():
+                found.setdefault(row[1], []).append(StoredPassage(*row))
+        return found
+
     async def article_passages(self, article_pk: int) -> list[StoredPassage]:
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
@@ -598,8 +629,10 @@ class Store:
             return [StoredPassage(*row) for row in await cursor.fetchall()]
 
     async def attributions_by_surname(
-        self, surnames: Sequence[str], collections: Sequence[str]
+        self, surnames: Sequence[str], collections: Sequence[str], limit: int = -1
     ) -> list[StoredAttribution]:
+        """Attributions to these surname keys, by article then offset; with ``limit``, only
+        the newest articles' ones (a common surname is capped, not read in full)."""
         if not surnames:
             return []
         name_marks = ",".join("?" * len(surnames))
@@ -607,10 +640,10 @@ class Store:
         async with self._db.execute(
             "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
             f"JOIN articles a ON a.pk = t.article_pk WHERE t.surname IN ({name_marks}) "
-            f"AND a.collection IN ({marks}) ORDER BY t.article_pk, t.start",
-            (*surnames, *collections),
+            f"AND a.collection IN ({marks}) ORDER BY t.article_pk DESC, t.start DESC LIMIT ?",
+            (*surnames, *collections, limit),
         ) as cursor:
-            return [StoredAttribution(*row) for row in await cursor.fetchall()]
+            return [StoredAttribution(*row) for row in reversed(await cursor.fetchall())]
 
     async def surnames_starting(
         self, prefix: str, collections: Sequence[str], limit: int = 5

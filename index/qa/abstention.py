@@ -1,16 +1,36 @@
-"""Whether to answer at all: an honest "not found" beats an unrelated quote."""
+"""Whether to answer at all: an honest "not found" beats an unrelated quote.
+
+The decision is a logistic regression (see :mod:`index.qa.model`) on features that do not
+depend on the corpus: the best candidates' ranking score, cosine and word coverage, the
+share of the question's rare words and named entities they hold, whether the question's
+named entities occur in the collection at all, and whether the expected answer type (a
+number, a date, a person, a place, an amount) is present.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index import answer as answering
+from index.qa import features
+from index.qa.model import QAModel, probability
 from index.search import Candidate
 
 
-def general_threshold(article_ids: Sequence[str] | None) -> float:
-    """The relevance a general answer needs: looser for a follow-up that names its articles."""
-    return answering.ANSWER_THRESHOLD if article_ids is None else answering.FOLLOW_UP_THRESHOLD
+def answer_probability(
+    qa_model: QAModel,
+    facts: features.QuestionFacts,
+    logits: Sequence[float],
+    rows: Sequence[Sequence[float]],
+    entities_known: float,
+) -> float:
+    """Probability that the ranked candidates (best first) answer the question."""
+    row = features.question_features(facts, logits, rows, entities_known)
+    return probability(float(qa_model.abstain.logits([row])[0]))
+
+
+def threshold(qa_model: QAModel, article_ids: Sequence[str] | None) -> float:
+    """The probability an answer needs: looser for a follow-up that names its articles."""
+    return qa_model.answer_threshold if article_ids is None else qa_model.follow_up_threshold
 
 
 def closest(candidates: Sequence[Candidate]) -> Candidate | None:

@@ -7,6 +7,7 @@ with the same small interface works.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -14,12 +15,17 @@ import numpy as np
 
 from index import answer as answering
 from index.attribution import name_matches, names_subject
+from index.models import Article
+from index.qa import features
 from index.search import Candidate, content_words, hybrid_search, pair_coverage, word_coverage
 from index.store import Store, StoredAttribution, StoredPassage
 from index.vectors import VectorIndex
 
 MAX_PERSON_ARTICLES = 80
 """At most this many articles are read for one person question (attributed ones first)."""
+MAX_SURNAME_ATTRIBUTIONS = 2000
+"""At most this many attributions of a surname are read (the newest articles'): a common
+surname ("Smith") in a million passages is capped, not scanned in full."""
 
 
 @dataclass
@@ -42,12 +48,18 @@ async def person_statements(
     article_ids: Sequence[str] | None,
     dimension: int,
 ) -> PersonCandidates | None:
-    """What a named person said: their attributed statements, else passages naming them."""
+    """What a named person said: their attributed statements, else passages naming them.
+
+    A bounded number of queries whatever the corpus size: the attributions of the surname
+    (capped at :data:`MAX_SURNAME_ATTRIBUTIONS`), two keyword searches, then the articles,
+    their passages, vectors and attributions, each for all (at most
+    :data:`MAX_PERSON_ARTICLES`) articles at once.
+    """
     keys = sorted({answering.speaker_key(n) for n in names} - {""})
     if not keys:
         return None
     attributed = answering.matching_attributions(
-        await store.attributions_by_surname(keys, collections), names
+        await store.attributions_by_surname(keys, collections, MAX_SURNAME_ATTRIBUTIONS), names
     )
     name_query = " OR ".join(f'"{key}"' for key in keys)
     hits = await store.keyword_search(name_query, collections, 100)
@@ -58,16 +70,89 @@ async def person_statements(
             + hits
         )
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
-    article_pks = dict.fromkeys(
-        [a.article_pk for a in attributed]
-        + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
-    )
+    article_pks = list(
+        dict.fromkeys(
+            [a.article_pk for a in attributed]
+            + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
+        )
+    )[:MAX_PERSON_ARTICLES]
+    stored = await store.articles_by_pk(article_pks)
     articles = {
-        pk: article
-        for pk in list(article_pks)[:MAX_PERSON_ARTICLES]
-        if (article := await store.article_by_pk(pk)) is not None
-        and (article_ids is None or article.id in article_ids)
+        pk: stored[pk]
+        for pk in article_pks
+        if pk in stored and (article_ids is None or stored[pk].id in article_ids)
     }
+    return await statements_in_articles(store, articles, attributed, names, query_vector, dimension)
+
+
+APPOSITION_CHARS = 60
+"""A role binds to a speaker whose name is within this many characters of it
+("French President Emmanuel Macron", "Olaf Scholz, the finance minister,")."""
+
+
+async def role_statements(
+    store: Store,
+    role: Sequence[str],
+    query_vector: np.ndarray,
+    collections: Sequence[str],
+    article_ids: Sequence[str] | None,
+    dimension: int,
+) -> PersonCandidates | None:
+    """What the holder of an office said ("the French president"): in articles naming the
+    office, the speakers whose attribution carries it as an apposition or title."""
+    words = [w for w in role if w]
+    if not words:
+        return None
+    phrase = " ".join(w.replace('"', "") for w in words)
+    hits = await store.keyword_search(f'"{phrase}"', collections, 100)
+    mentioning = await store.passages(passage_id for passage_id, _ in hits)
+    article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
+    stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
+    articles = {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
+    pattern = re.compile(r"\b" + r"(?:\W+|'s\s+|’s\s+)".join(map(re.escape, words)) + r"\b", re.I)
+    bound: dict[int, set[str]] = {}
+    attributions = await store.attributions_in(list(articles))
+    for attribution in attributions:
+        text = articles[attribution.article_pk].text
+        surname = attribution.speaker.split()[-1] if attribution.speaker.split() else ""
+        if pattern.search(attribution.speaker):
+            bound.setdefault(attribution.article_pk, set()).add(attribution.speaker)
+            continue
+        for match in pattern.finditer(text, attribution.start, attribution.end):
+            window = text[max(0, match.start() - APPOSITION_CHARS) : match.end() + APPOSITION_CHARS]
+            if surname and re.search(rf"\b{re.escape(surname)}\b", window):
+                bound.setdefault(attribution.article_pk, set()).add(attribution.speaker)
+                break
+    if not bound:
+        return None
+    keys = {pk: {answering.speaker_key(s) for s in speakers} for pk, speakers in bound.items()}
+    attributed = [
+        a for a in attributions if answering.speaker_key(a.speaker) in keys.get(a.article_pk, set())
+    ]
+    names = sorted({s for speakers in bound.values() for s in speakers})
+    return await statements_in_articles(
+        store,
+        {pk: articles[pk] for pk in articles if pk in bound},
+        attributed,
+        names,
+        query_vector,
+        dimension,
+        mentions=False,
+    )
+
+
+async def statements_in_articles(
+    store: Store,
+    articles: dict[int, Article],
+    attributed: Sequence[StoredAttribution],
+    names: Sequence[str],
+    query_vector: np.ndarray,
+    dimension: int,
+    *,
+    mentions: bool = True,
+) -> PersonCandidates | None:
+    """The statements of ``attributed`` in ``articles``, then (with ``mentions``) other
+    passages naming ``names``."""
     if any(len(name.split()) > 1 for name in names):
         # "Robert Gordon", "Armed Services Committee": articles holding the whole name
         # beat ones that only share its last word (Jay Carney for Dave Carney).
@@ -76,18 +161,24 @@ async def person_statements(
     by_article: dict[int, list[StoredAttribution]] = {}
     for attribution in await store.attributions_in(list(articles)):
         by_article.setdefault(attribution.article_pk, []).append(attribution)
+    own: dict[int, list[StoredAttribution]] = {}
+    for attribution in attributed:
+        own.setdefault(attribution.article_pk, []).append(attribution)
+    passages_of = await store.passages_of_articles(list(articles))
+    vectors = await store.passage_embeddings(
+        [p.id for group in passages_of.values() for p in group], dimension
+    )
     statements: list[answering.ScoredStatement] = []
     titles = {pk: article.title for pk, article in articles.items()}
     texts = {pk: article.text for pk, article in articles.items()}
     for article_pk, article in articles.items():
-        passages = await store.article_passages(article_pk)
-        vectors = await store.passage_embeddings([p.id for p in passages], dimension)
-        mine = answering.join_split_quotes(
-            [a for a in attributed if a.article_pk == article_pk], texts
-        )
+        passages = passages_of.get(article_pk, [])
+        mine = answering.join_split_quotes(own.get(article_pk, []), texts)
+        taken: list[tuple[int, int]] = []
         for attribution in mine:
             passage = answering.overlapping_passage(passages, attribution.start, attribution.end)
             if passage is not None and passage.id in vectors:
+                taken.append((attribution.start, attribution.end))
                 statements.append(
                     answering.ScoredStatement(
                         article_pk,
@@ -107,8 +198,7 @@ async def person_statements(
             for a in by_article.get(article_pk, [])
             if not any(name_matches(n, a.speaker) for n in names)
         ]
-        taken = [(s.start, s.end) for s in statements if s.article_pk == article_pk]
-        for p in passages:
+        for p in passages if mentions else ():
             if (
                 p.id not in vectors
                 or answering.overlaps_any(p.start, p.end, taken)
@@ -183,3 +273,25 @@ async def article_texts(store: Store, article_pks: Sequence[int]) -> dict[int, s
         article = await store.article_by_pk(article_pk)
         texts[article_pk] = article.text if article else ""
     return texts
+
+
+MAX_ENTITY_LOOKUPS = 4
+"""At most this many of the question's names are looked up in the collection."""
+
+
+async def entities_known(
+    store: Store, entities: Sequence[str], collections: Sequence[str]
+) -> float:
+    """Share of the question's named entities that occur in any article of ``collections``
+    (1.0 when it names none): a question about something no article mentions is not
+    answered from them."""
+    entities = list(entities)[:MAX_ENTITY_LOOKUPS]
+    if not entities:
+        return 1.0
+    found = 0
+    for entity in entities:
+        words = [w.replace('"', "") for w in features.entity_words(entity)]
+        query = " AND ".join(f'"{w}"' for w in words if w)
+        if not query or await store.keyword_search(query, collections, 1):
+            found += 1
+    return found / len(entities)

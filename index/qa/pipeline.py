@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from index import answer as answering
 from index.models import Answer
-from index.qa import abstention, candidates, ranking
+from index.qa import abstention, candidates, features, model, ranking
 from index.qa.routing import complete_name, route
-from index.store import Store
+from index.search import Candidate
+from index.store import Store, StoredAttribution
 from index.vectors import VectorIndex
 
 
@@ -27,25 +29,49 @@ async def answer_question(
 ) -> Answer:
     """Answer ``question`` (already validated and embedded) from ``collections``."""
     routed = route(question)
-    if routed.names:
-        answer = await _answer_person(
+    steps: list[Callable[[], Awaitable[Answer | None]]] = []
+
+    async def by_role() -> Answer | None:
+        topic = [w for w in routed.topic if w not in routed.role]
+        found = await candidates.role_statements(
+            store, routed.role, query_vector, collections, article_ids, dimension
+        )
+        return _person_answer(question, found, topic, limit)
+
+    async def by_name() -> Answer | None:
+        return await _answer_person(
             store, question, routed.names, query_vector, collections, limit, article_ids, dimension
         )
-        if answer is None and (completed := await complete_name(store, routed.names, collections)):
-            answer = await _answer_person(
-                store,
-                question,
-                [completed],
-                query_vector,
-                collections,
-                limit,
-                article_ids,
-                dimension,
-            )
+
+    async def by_completed_name() -> Answer | None:
+        completed = await complete_name(store, routed.names, collections)
+        if completed is None:
+            return None
+        return await _answer_person(
+            store, question, [completed], query_vector, collections, limit, article_ids, dimension
+        )
+
+    if routed.role and routed.role_first:
+        steps.append(by_role)
+    if routed.names:
+        steps += [by_name, by_completed_name]
+    if routed.role and not routed.role_first:
+        steps.append(by_role)
+    for step in steps:
+        answer = await step()
         if answer is not None:
+            _record(question, 1.0)
             return answer
     return await _answer_general(
-        store, indexes, question, query_vector, collections, limit, article_ids, dimension
+        store,
+        indexes,
+        question,
+        routed.names,
+        query_vector,
+        collections,
+        limit,
+        article_ids,
+        dimension,
     )
 
 
@@ -63,6 +89,12 @@ async def _answer_person(
     found = await candidates.person_statements(
         store, question, names, topic, query_vector, collections, article_ids, dimension
     )
+    return _person_answer(question, found, topic, limit)
+
+
+def _person_answer(
+    question: str, found: candidates.PersonCandidates | None, topic: Sequence[str], limit: int
+) -> Answer | None:
     if found is None:
         return None
     quotes = ranking.person_quotes(found, topic, limit)
@@ -71,30 +103,88 @@ async def _answer_person(
     return Answer(question=question, answered=True, quotes=tuple(quotes))
 
 
+@dataclass
+class GeneralRanking:
+    """Everything the general path knows about a question (used by benchmarks too)."""
+
+    facts: features.QuestionFacts
+    found: candidates.GeneralCandidates
+    attributions: list[StoredAttribution]
+    ranked: list[Candidate]
+    rows: list[list[float]]
+    logits: list[float]
+    entities_known: float
+    probability: float
+
+
+async def rank_general(
+    store: Store,
+    indexes: Mapping[str, VectorIndex],
+    question: str,
+    names: Sequence[str],
+    query_vector: np.ndarray,
+    collections: Sequence[str],
+    article_ids: Sequence[str] | None,
+    dimension: int,
+) -> GeneralRanking:
+    """Retrieve, featurise and rank the general candidates; estimate answerability."""
+    qa_model = model.load()
+    facts = features.QuestionFacts.of(question, names)
+    found = await candidates.general_candidates(
+        store, indexes, question, query_vector, collections, article_ids, dimension
+    )
+    article_pks = list(dict.fromkeys(p.article_pk for p in found.passages.values()))
+    attributions = await store.attributions_in(article_pks)
+    rows = ranking.general_rows(facts, found, attributions)
+    ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
+    known = await candidates.entities_known(store, facts.entities, collections)
+    chance = abstention.answer_probability(qa_model, facts, logits, rows, known)
+    return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance)
+
+
 async def _answer_general(
     store: Store,
     indexes: Mapping[str, VectorIndex],
     question: str,
+    names: Sequence[str],
     query_vector: np.ndarray,
     collections: Sequence[str],
     limit: int,
     article_ids: Sequence[str] | None,
     dimension: int,
 ) -> Answer:
-    found = await candidates.general_candidates(
-        store, indexes, question, query_vector, collections, article_ids, dimension
+    qa_model = model.load()
+    result = await rank_general(
+        store, indexes, question, names, query_vector, collections, article_ids, dimension
     )
-    chosen = ranking.choose_general(
-        found.candidates, limit, abstention.general_threshold(article_ids)
-    )
-    if not chosen:
-        nearest = abstention.closest(found.candidates)
-        title = found.passages[nearest.passage_id].title if nearest else None
+    _record(question, result.probability)
+    if not result.ranked or result.probability < abstention.threshold(qa_model, article_ids):
+        nearest = abstention.closest(result.found.candidates)
+        title = result.found.passages[nearest.passage_id].title if nearest else None
         return answering.not_found(question, title)
-    article_pks = list(dict.fromkeys(found.passages[c.passage_id].article_pk for c in chosen))
-    attributions = await store.attributions_in(article_pks)
+    best = result.logits[0]
+    chosen = [
+        c
+        for c, logit in zip(result.ranked, result.logits, strict=True)
+        if logit >= best - qa_model.keep_margin
+    ][: limit * 2]
+    passages = result.found.passages
+    article_pks = list(dict.fromkeys(passages[c.passage_id].article_pk for c in chosen))
     texts = await candidates.article_texts(store, article_pks)
-    kept = ranking.general_quotes(chosen, found.passages, texts, attributions, limit)
+    kept = ranking.general_quotes(
+        chosen, passages, texts, result.attributions, limit, result.facts.kind
+    )
     if not kept:  # the articles were removed while we were answering
         return answering.not_found(question, None)
     return Answer(question=question, answered=True, quotes=tuple(kept))
+
+
+Recorder = Callable[[str, float], None]
+recorders: list[Recorder] = []
+"""Benchmarks append a function here to see each question's answer probability (a
+person answer counts as 1.0); nothing is recorded otherwise."""
+
+
+def _record(question: str, chance: float) -> None:
+    for recorder in recorders:
+        recorder(question, chance)

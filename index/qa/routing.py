@@ -1,9 +1,21 @@
-"""What a question asks: the people it names and the words of its topic."""
+"""What a question asks: the people it names, a role it names, the words of its topic.
+
+* **people**: "What did Marks say?" names a speaker (see ``speakers_in_question``);
+* **roles**: "What did the French president / the finance minister / the Libyan leader
+  say?" names someone by office, not by name: the speaker is found through the apposition
+  or title next to their name in an attribution ("French President Emmanuel Macron said").
+  A capitalised organisation ("What did the Foreign Ministry say?") is tried as a speaker
+  name first and as a role after;
+* everything else (including questions that name someone but do not ask what they said,
+  such as "Why is Kim going to Russia?") goes to the general ranking, where the people it
+  names are features, not a separate path.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from index import answer as answering
 from index.attribution import speakers_in_question
@@ -20,6 +32,10 @@ class Route:
     question: str
     names: tuple[str, ...]
     """People (or organisations) the question asks about, as typed."""
+    role: tuple[str, ...] = field(default=())
+    """The words of an office asked about ("french", "president"), lower case."""
+    role_first: bool = False
+    """Whether the role is tried before the names (a lower-case office, no proper name)."""
 
     @property
     def topic(self) -> list[str]:
@@ -27,9 +43,53 @@ class Route:
         return answering.topic_words(self.question, self.names)
 
 
+ROLE_NOUNS = frozenset(
+    """
+    president presidents minister ministers ministry leader leaders spokesman spokeswoman
+    spokesperson spokespeople secretary official officials department office agency
+    governor mayor chancellor ambassador commissioner director chairman chairwoman chair
+    chief ceo executive premier king queen prince pope general commander envoy diplomat
+    diplomats government administration council committee police prosecutor prosecutors
+    attorney judge court senator lawmakers regulator regulators embassy army military
+    military's coach manager founder head
+    """.split()
+)
+_ROLE_QUESTION = re.compile(
+    r"^\s*what\s+(?:did|does|do|has|have|had|would|will)\s+(?:the|a|an|their|its)\s+"
+    r"((?:[\w’'-]+\s+){0,4}?[\w’'-]+)\s+(?:say|said|says|tell|told|think|claim|argue|"
+    r"warn|announce|add|note|explain|respond|react|propose|predict|suggest|describe|"
+    r"insist|admit|deny|confirm|call|write|tweet|report|want|believe|mean)\b",
+    re.I,
+)
+
+
+def role_words(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], bool]:
+    """The office a question asks about and whether it comes before the names.
+
+    ``("french", "president")`` for "What did the French president say?"; a name that ends
+    in an office noun ("Foreign Ministry", "finance minister") is a role too, tried first
+    when it is written in lower case (an office, not a proper name).
+    """
+    match = _ROLE_QUESTION.search(question)
+    phrase = match.group(1) if match else None
+    if phrase is None and names:
+        phrase = names[0]
+    if not phrase:
+        return (), False
+    words = tuple(w.lower().strip("’'") for w in phrase.split())
+    if not words or words[-1] not in ROLE_NOUNS or len(words) > 4:
+        return (), False
+    proper = [w for w in phrase.split() if w[:1].isupper()]
+    office_only = all(w.lower() in ROLE_NOUNS or w[:1].islower() for w in phrase.split()[1:])
+    role_first = not names or (office_only and len(proper) <= 1 and phrase.split()[-1].islower())
+    return words, role_first
+
+
 def route(question: str) -> Route:
-    """Read the question: who it names."""
-    return Route(question, tuple(speakers_in_question(question)))
+    """Read the question: who it names, and which office."""
+    names = tuple(speakers_in_question(question))
+    role, role_first = role_words(question, names)
+    return Route(question, names, role, role_first)
 
 
 async def complete_name(

@@ -1,0 +1,430 @@
+"""Train the learned ranking and abstention of general answers (``index/qa/qa_model.json``).
+
+Usage (eval data is not part of this repository; see ../shared/eval/README.md):
+
+    .venv/bin/python benchmarks/train_qa.py collect ../shared/eval --work /tmp/qatrain \
+        [--polnear-articles 320] [--squad 3000] [--speaker 1200]
+    .venv/bin/python benchmarks/train_qa.py fit /tmp/qatrain [--out index/qa/qa_model.json]
+
+``collect`` ingests two corpora into ``--work`` (kept between runs): the SQuAD articles
+(``squad_dev/articles.jsonl``) and a fixed random share of the ``polnear_train`` articles.
+Its questions never include a dev question: SQuAD questions from ``questions_all.jsonl``
+that are *not* among the 1,000 of ``questions.jsonl`` (nor the 100 of
+``offtopic_polnear_dev``), and ``polnear_train`` speaker questions about those articles.
+Every question is asked of its own corpus (answerable) and of the other one (nothing
+answers it), through the same candidate retrieval and features as ``Library.ask``
+(:func:`index.qa.pipeline.rank_general`); each candidate is labelled as the scorer
+would (SQuAD: the quote holds a gold answer; PolNeAR: it covers half of a gold
+statement's words). The rows go to ``--work/rows_<corpus>.jsonl``.
+
+``fit`` trains, with scikit-learn (offline only; run time applies the weights with numpy):
+
+* the **ranking**: a logistic regression on candidate rows of answerable questions that
+  reach the general path (not "what did X say", which the person path answers),
+  5-fold cross-validated by question (hit@1 of held-out folds is printed);
+* **abstention**: a logistic regression on question rows (answerable vs. asked of the
+  other corpus), cross-validated, and scored *across domains*: trained on one corpus's
+  questions only and tested on the other's.
+
+The threshold is the probability at which at least 97% of the answerable training
+questions of each corpus are still answered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from index.answer import CONTEXT_CHARS, with_context
+from index.config import Settings
+from index.embedder import load_embedder
+from index.library import Library
+from index.qa import pipeline
+from index.qa.features import QUESTION_FEATURES, RANK_FEATURES, question_features
+from index.qa.routing import route
+
+TARGET_ANSWERED = 0.97
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def _load_common(eval_dir: Path) -> object:
+    sys.path.insert(0, str(eval_dir))
+    import common  # the scorer's own normalisation
+
+    return common
+
+
+def training_sets(args: argparse.Namespace) -> tuple[Path, list[dict], Path, list[dict]]:
+    """The two corpora and their training questions (no dev question among them)."""
+    eval_dir: Path = args.eval
+    squad = eval_dir / "squad_dev"
+    excluded = {q["qid"] for q in read_jsonl(squad / "questions.jsonl")}
+    excluded_text = {q["question"] for q in read_jsonl(squad / "questions.jsonl")} | {
+        q["question"] for q in read_jsonl(eval_dir / "offtopic_polnear_dev" / "questions.jsonl")
+    }
+    pool = [
+        q
+        for q in read_jsonl(squad / "questions_all.jsonl")
+        if q["qid"] not in excluded and q["question"] not in excluded_text
+    ]
+    random.Random(11).shuffle(pool)
+    squad_questions = pool[: args.squad]
+
+    articles = read_jsonl(eval_dir / "polnear_train" / "articles.jsonl")
+    random.Random(3).shuffle(articles)
+    kept = articles[: args.polnear_articles]
+    ids = {a["id"] for a in kept}
+    args.work.mkdir(parents=True, exist_ok=True)
+    polnear_articles = args.work / "polnear_articles.jsonl"
+    polnear_articles.write_text("".join(json.dumps(a) + "\n" for a in kept), encoding="utf-8")
+    speaker = [
+        q
+        for q in read_jsonl(eval_dir / "polnear_train" / "questions.jsonl")
+        if q["gold"] and all(g["article_id"] in ids for g in q["gold"])
+    ]
+    random.Random(5).shuffle(speaker)
+    return squad / "articles.jsonl", squad_questions, polnear_articles, speaker[: args.speaker]
+
+
+def label(common: object, kind: str, gold: list[dict], article_id: str, quote: str) -> int:
+    for g in gold:
+        if g["article_id"] != article_id:
+            continue
+        if kind == "squad" and common.contains_answer(quote[:500], g["text"]):
+            return 1
+        if kind != "squad" and common.token_coverage(g["text"], quote[:500]) >= 0.5:
+            return 1
+    return 0
+
+
+def question_vectors(questions: list[dict], embedder: object, work: Path) -> object:
+    """The questions' vectors, computed once and kept in ``work`` (corpora share them)."""
+    import numpy as np
+
+    key = hashlib.sha256("\n".join(q["qid"] for q in questions).encode()).hexdigest()[:12]
+    path = work / f"question_vectors_{key}.npy"
+    if path.exists():
+        return np.load(path)
+    vectors = embedder.encode([q["question"] for q in questions])
+    np.save(work / f"{path.stem}.tmp.npy", vectors)
+    (work / f"{path.stem}.tmp.npy").replace(path)
+    return vectors
+
+
+async def collect_corpus(
+    library: Library,
+    corpus: str,
+    questions: list[dict],
+    embedder: object,
+    common: object,
+    out: object,
+    out_dir: Path,
+) -> None:
+    await library._sync_all(["global"])
+    vectors = question_vectors(questions, embedder, out_dir)
+    texts: dict[int, str] = {}
+    for number, (question, vector) in enumerate(zip(questions, vectors, strict=True)):
+        names = route(question["question"]).names
+        result = await pipeline.rank_general(
+            library.store,
+            library._indexes,
+            question["question"],
+            names,
+            vector,
+            ["global"],
+            None,
+            library.embedder.dimension,
+        )
+        answerable = any(True for _ in question["gold"]) and (
+            (corpus == "squad") == (question["kind"] == "squad")
+        )
+        labels = []
+        for candidate in result.ranked:
+            passage = result.found.passages[candidate.passage_id]
+            if passage.article_pk not in texts:
+                article = await library.store.article_by_pk(passage.article_pk)
+                texts[passage.article_pk] = article.text if article else ""
+            text = texts[passage.article_pk]
+            start, end = with_context(text, passage.start, passage.end, CONTEXT_CHARS)
+            quote = text[start:end]
+            labels.append(
+                label(common, question["kind"], question["gold"], passage.article_id, quote)
+                if answerable
+                else 0
+            )
+        out.write(
+            json.dumps(
+                {
+                    "qid": question["qid"],
+                    "corpus": corpus,
+                    "kind": question["kind"],
+                    "answerable": answerable,
+                    "person_route": bool(names),
+                    "rows": [[round(x, 5) for x in row] for row in result.rows],
+                    "labels": labels,
+                    "entities_known": result.entities_known,
+                    "entities": list(result.facts.entities),
+                    "answer_type": result.facts.kind,
+                }
+            )
+            + "\n"
+        )
+        out.flush()
+        if number % 200 == 0:
+            print(f"  {corpus}: {number}/{len(questions)}", flush=True)
+
+
+async def collect(args: argparse.Namespace) -> None:
+    squad_articles, squad_questions, polnear_articles, speaker = training_sets(args)
+    common = _load_common(args.eval)
+    embedder = load_embedder()
+    corpora = {"squad": squad_articles, "polnear": polnear_articles}
+    for corpus, articles in corpora.items():
+        if corpus not in args.corpora:
+            continue
+        with (args.work / f"rows_{corpus}.jsonl").open("w", encoding="utf-8") as out:
+            settings = Settings(data_dir=args.work / f"{corpus}_data", seeds_dir=None)
+            library = await Library.open(settings, embedder=embedder)
+            try:
+                report = await library.ingest_paths([articles], collection="global")
+                print(f"{corpus}: {len(report.ingested)} articles", flush=True)
+                questions = squad_questions + speaker
+                random.Random(13).shuffle(questions)  # kinds interleaved: any prefix is usable
+                await collect_corpus(library, corpus, questions, embedder, common, out, args.work)
+            finally:
+                await library.close()
+
+
+def fit(args: argparse.Namespace) -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    records = [r for path in sorted(args.work.glob("rows_*.jsonl")) for r in read_jsonl(path)]
+    # The ranking serves the questions that reach the general path: those that do not ask
+    # what a named person said (those are answered from the person's statements).
+    answerable = [r for r in records if r["answerable"] and r["rows"] and not r["person_route"]]
+
+    # -- ranking: pointwise logistic regression on candidates of answerable questions
+    x = np.array([row for r in answerable for row in r["rows"]], dtype=np.float64)
+    y = np.array([lab for r in answerable for lab in r["labels"]])
+    groups = np.array([i for i, r in enumerate(answerable) for _ in r["rows"]])
+
+    def ranker(
+        xs: np.ndarray, ys: np.ndarray, gs: np.ndarray
+    ) -> tuple[StandardScaler, LogisticRegression]:
+        """Pairwise logistic regression (RankNet-style with a linear scorer): each pair of
+        a correct and a wrong candidate of one question, as their feature difference."""
+        scaler = StandardScaler().fit(xs)
+        z = scaler.transform(xs)
+        rng = np.random.default_rng(0)
+        diffs = []
+        for g in np.unique(gs):
+            idx = np.flatnonzero(gs == g)
+            pos, neg = idx[ys[idx] == 1], idx[ys[idx] == 0]
+            if not len(pos) or not len(neg):
+                continue
+            for p in pos:
+                chosen = rng.choice(neg, size=min(len(neg), 20), replace=False)
+                diffs.append(z[p] - z[chosen])
+        d = np.vstack(diffs)
+        pairs_x = np.vstack([d, -d])
+        pairs_y = np.r_[np.ones(len(d)), np.zeros(len(d))]
+        model = LogisticRegression(C=args.c, max_iter=2000, fit_intercept=False)
+        return scaler, model.fit(pairs_x, pairs_y)
+
+    def hits(indices: np.ndarray, logit: np.ndarray, k: int) -> dict[str, float]:
+        out: dict[str, list[int]] = {}
+        offset = 0
+        position = {}
+        for i in indices:
+            position[i] = offset
+            offset += len(answerable[i]["rows"])
+        for i in indices:
+            r = answerable[i]
+            start = position[i]
+            scores = logit[start : start + len(r["rows"])]
+            order = np.argsort(-scores, kind="stable")[:k]
+            out.setdefault(r["corpus"] + "/" + r["kind"], []).append(
+                int(any(r["labels"][j] for j in order))
+            )
+        return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
+
+    folds = GroupKFold(n_splits=5)
+    held_logits = np.zeros(len(y))
+    for train, test in folds.split(x, y, groups):
+        scaler, model = ranker(x[train], y[train], groups[train])
+        held_logits[test] = model.decision_function(scaler.transform(x[test]))
+    order = np.arange(len(answerable))
+    print("ranking, 5-fold held-out hit@1:", hits(order, held_logits, 1))
+    print("ranking, 5-fold held-out hit@3:", hits(order, held_logits, 3))
+    baseline = x[:, RANK_FEATURES.index("dense")] + 0.8 * x[:, RANK_FEATURES.index("coverage")]
+    baseline += (
+        0.3 * x[:, RANK_FEATURES.index("keyword")] + 0.3 * x[:, RANK_FEATURES.index("phrases")]
+    )
+    print("hand-set weights (before), hit@1:", hits(order, baseline, 1))
+    scaler, model = ranker(x, y, groups)
+    rank = {
+        "features": list(RANK_FEATURES),
+        "mean": scaler.mean_.tolist(),
+        "scale": scaler.scale_.tolist(),
+        "weights": model.coef_[0].tolist(),
+        "bias": float(model.intercept_[0]),
+    }
+    print("ranking weights:", dict(zip(RANK_FEATURES, np.round(model.coef_[0], 3), strict=True)))
+    if args.rank == "handset":
+        # The learned rankers did not beat the hand-set combination in cross-validation:
+        # ship the hand-set weights (same file format) and train abstention on them.
+        weights = np.array([HANDSET.get(name, 0.0) for name in RANK_FEATURES])
+        scaler, model = _Identity(), _Fixed(weights)
+        rank = {
+            "features": list(RANK_FEATURES),
+            "mean": [0.0] * len(RANK_FEATURES),
+            "scale": [1.0] * len(RANK_FEATURES),
+            "weights": weights.tolist(),
+            "bias": 0.0,
+        }
+        print("shipping the hand-set ranking weights:", HANDSET)
+
+    # -- abstention: one row per question
+    def qrow(r: dict, scaler_: StandardScaler, model_: LogisticRegression) -> list[float]:
+        rows = r["rows"]
+        if not rows:
+            scores: list[float] = []
+        else:
+            scores = model_.decision_function(scaler_.transform(np.array(rows))).tolist()
+        order_ = sorted(range(len(rows)), key=lambda i: -scores[i])
+        facts = _Facts(r["entities"])
+        return question_features(
+            facts, [scores[i] for i in order_], [rows[i] for i in order_], r["entities_known"]
+        )
+
+    qx = np.array([qrow(r, scaler, model) for r in records])
+    qy = np.array([int(r["answerable"]) for r in records])
+    corpus = np.array([r["corpus"] for r in records])
+
+    def abstainer(xs: np.ndarray, ys: np.ndarray) -> tuple[StandardScaler, LogisticRegression]:
+        s = StandardScaler().fit(xs)
+        m = LogisticRegression(C=args.c, max_iter=2000, class_weight="balanced")
+        return s, m.fit(s.transform(xs), ys)
+
+    def probability(s: StandardScaler, m: LogisticRegression, xs: np.ndarray) -> np.ndarray:
+        return m.predict_proba(s.transform(xs))[:, 1]
+
+    def threshold_for(p: np.ndarray, ys: np.ndarray, groups_: np.ndarray) -> float:
+        """Highest threshold keeping >= TARGET_ANSWERED of each group's answerable ones."""
+        limits = []
+        for g in sorted(set(groups_)):
+            positive = np.sort(p[(groups_ == g) & (ys == 1)])
+            if len(positive):
+                limits.append(positive[int((1 - TARGET_ANSWERED) * len(positive))])
+        return float(min(limits)) if limits else 0.5
+
+    def report(name: str, p: np.ndarray, ys: np.ndarray, t: float) -> None:
+        answered = float(np.mean(p[ys == 1] >= t)) if (ys == 1).any() else float("nan")
+        abstain = float(np.mean(p[ys == 0] < t)) if (ys == 0).any() else float("nan")
+        print(f"  {name}: answered {answered:.3f}, abstain {abstain:.3f} (threshold {t:.3f})")
+
+    print("abstention, cross-domain (threshold and weights from one corpus only):")
+    for train_corpus in ("squad", "polnear"):
+        test_corpus = "polnear" if train_corpus == "squad" else "squad"
+        tr, te = corpus == train_corpus, corpus == test_corpus
+        if len(set(qy[tr])) < 2 or not te.any():
+            continue
+        s, m = abstainer(qx[tr], qy[tr])
+        t = threshold_for(probability(s, m, qx[tr]), qy[tr], corpus[tr])
+        report(
+            f"fit on {train_corpus}, scored on {test_corpus}", probability(s, m, qx[te]), qy[te], t
+        )
+    s, m = abstainer(qx, qy)
+    p = probability(s, m, qx)
+    t = threshold_for(p, qy, corpus)
+    for c in ("squad", "polnear"):
+        report(f"fit on both, {c} (training data)", p[corpus == c], qy[corpus == c], t)
+    print("abstention weights:", dict(zip(QUESTION_FEATURES, np.round(m.coef_[0], 3), strict=True)))
+    abstain = {
+        "features": list(QUESTION_FEATURES),
+        "mean": s.mean_.tolist(),
+        "scale": s.scale_.tolist(),
+        "weights": m.coef_[0].tolist(),
+        "bias": float(m.intercept_[0]),
+    }
+    data = {
+        "trained_by": "benchmarks/train_qa.py fit",
+        "training": {
+            "questions": len(records),
+            "candidates": len(y),
+            "target_answered": TARGET_ANSWERED,
+        },
+        "rank": rank,
+        "abstain": abstain,
+        "answer_threshold": round(t, 4),
+        "follow_up_threshold": round(t / 2, 4),
+        "keep_margin": args.margin,
+    }
+    args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+HANDSET = {"dense": 1.0, "coverage": 0.8, "keyword": 0.3, "phrases": 0.3}
+"""The previous hand-set ranking (cosine + 0.8 coverage + 0.3 BM25 + 0.3 word pairs)."""
+
+
+class _Identity:
+    def transform(self, xs: object) -> object:
+        return xs
+
+
+class _Fixed:
+    def __init__(self, weights: object):
+        self.weights = weights
+
+    def decision_function(self, xs: object) -> object:
+        import numpy as np
+
+        return np.asarray(xs) @ self.weights
+
+
+class _Facts:
+    """The part of :class:`index.qa.features.QuestionFacts` that question rows need."""
+
+    def __init__(self, entities: list[str]):
+        self.entities = tuple(entities)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("collect")
+    c.add_argument("eval", type=Path)
+    c.add_argument("--work", type=Path, required=True)
+    c.add_argument("--polnear-articles", type=int, default=320)
+    c.add_argument("--squad", type=int, default=3000)
+    c.add_argument("--speaker", type=int, default=1200)
+    c.add_argument("--corpora", nargs="+", default=["squad", "polnear"])
+    f = sub.add_parser("fit")
+    f.add_argument("work", type=Path)
+    f.add_argument("--out", type=Path, default=Path("index/qa/qa_model.json"))
+    f.add_argument("--c", type=float, default=1.0)
+    f.add_argument("--margin", type=float, default=0.35)
+    f.add_argument("--rank", choices=["learned", "handset"], default="handset")
+    args = parser.parse_args()
+    if args.command == "collect":
+        asyncio.run(collect(args))
+    else:
+        fit(args)
+
+
+if __name__ == "__main__":
+    main()
