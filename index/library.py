@@ -31,6 +31,7 @@ from index.chunking import chunk_article
 from index.config import Settings
 from index.embedder import Embedder, load_embedder
 from index.errors import ArticleNotFound, BadArticle, IndexMismatch, ReindexInProgress
+from index.feeds import FeedService
 from index.loaders import Loaded, load_bytes, load_paths
 from index.models import (
     Answer,
@@ -108,6 +109,8 @@ class Library:
         self._reindex_lock = asyncio.Lock()
         self._model_mismatch: str | None = None
         self.reindex_progress: tuple[int, int] | None = None
+        self.feeds = FeedService(self)
+        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`)."""
 
     # -- life cycle ------------------------------------------------------------------
 
