@@ -8,12 +8,12 @@ import json
 import logging
 import sys
 import textwrap
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
 from index.config import Settings
-from index.errors import NewsbotError
+from index.errors import BadArticle, NewsbotError
 from index.models import GLOBAL_COLLECTION, Answer, IngestReport
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 2
@@ -98,17 +98,42 @@ async def _with_library(
 
 
 async def _ask(library: Any, args: argparse.Namespace) -> int:
-    if args.question is not None:
-        questions: Any = [args.question]
-    else:
-        questions = (line for line in sys.stdin if line.strip())
+    """Answer each question; one that cannot be asked is reported and the others still are.
+
+    A refused question prints ``{"question", "answered": false, "quotes": [], "error"}``
+    with ``--json`` (one line per question still), else a message on stderr.
+    """
+    questions = [args.question] if args.question is not None else _stdin_questions()
+    asked = failed = 0
     for question in questions:
-        answer = await library.ask(question, collections=[args.collection], limit=args.limit)
+        try:
+            answer = await library.ask(question, collections=[args.collection], limit=args.limit)
+        except BadArticle as error:  # this question only: the batch goes on
+            failed += 1
+            shown = question.encode("utf-8", "replace").decode("utf-8").strip()
+            if args.json:
+                refused = {"question": shown, "answered": False, "quotes": [], "error": str(error)}
+                print(json.dumps(refused, ensure_ascii=False), flush=True)
+            else:
+                print(f"newsbot: {error}", file=sys.stderr, flush=True)
+            continue
+        asked += 1
         if args.json:
             print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
         else:
             print(format_answer(answer), flush=True)
+    if failed:
+        return EXIT_PARTIAL if asked else EXIT_ERROR
     return EXIT_OK
+
+
+def _stdin_questions() -> Iterator[str]:
+    """Non-blank stdin lines, read as bytes: a line that is not UTF-8 comes out with lone
+    surrogates in place of its bad bytes, which ``ask`` refuses (that line only)."""
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
+        if line.strip():
+            yield line
 
 
 def format_answer(answer: Answer) -> str:

@@ -16,6 +16,7 @@ import inspect
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,13 @@ from index.attribution import (
 from index.chunking import chunk_article
 from index.config import Settings
 from index.embedder import Embedder, load_embedder
-from index.errors import ArticleNotFound, BadArticle, IndexMismatch, ReindexInProgress
+from index.errors import (
+    ArticleNotFound,
+    BadArticle,
+    IndexMismatch,
+    NewsbotError,
+    ReindexInProgress,
+)
 from index.feeds import FeedService
 from index.loaders import Loaded, load_bytes, load_paths
 from index.models import (
@@ -45,6 +52,11 @@ from index.models import (
 )
 from index.qa import answer_question
 from index.store import NewAttribution, Store
+from index.validate import (
+    check_article,
+    check_question,
+    normalise_stored,
+)
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
 
 log = logging.getLogger(__name__)
@@ -52,8 +64,6 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], Awaitable[None] | None]
 """Called with ``(done, total)`` during long jobs; may be a coroutine function."""
 
-MIN_ARTICLE_CHARS = 40
-MAX_QUESTION_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -72,8 +82,10 @@ async def _report(progress: Progress | None, done: int, total: int) -> None:
 
 
 def content_hash(text: str) -> str:
-    """Hash of the text with whitespace normalised: the same article pasted twice matches."""
-    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+    """Hash of the text with whitespace and Unicode (NFC) normalised: the same article pasted
+    twice, or saved once as NFC and once as NFD, matches."""
+    text = unicodedata.normalize("NFC", text)
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def find_attributions_for_store(text: str) -> list[NewAttribution]:
@@ -290,37 +302,17 @@ class Library:
                     )
                 except BadArticle as error:
                     report.failures.append(IngestFailure(article.origin, _reason(error, article)))
+                except NewsbotError:
+                    raise  # about the library, not this article (e.g. a model change)
+                except Exception:  # a bug must not cost the rest of the batch
+                    log.exception("could not store %s", article.origin)
+                    report.failures.append(
+                        IngestFailure(article.origin, "could not be stored: an internal error")
+                    )
                 await _report(progress, number, total)
         finally:
             await self._save_dirty()
         return report
-
-    def _validate(self, article: ArticleInput) -> None:
-        text = article.text
-        if not text or not text.strip():
-            raise BadArticle(f"{article.origin}: the article has no text")
-        if len(text.strip()) < MIN_ARTICLE_CHARS:
-            raise BadArticle(
-                f"{article.origin}: the article text is only {len(text.strip())} characters; "
-                f"at least {MIN_ARTICLE_CHARS} are needed to quote from it"
-            )
-        limit = self.settings.max_article_chars
-        if len(text) > limit:
-            raise BadArticle(
-                f"{article.origin}: the article is {len(text):,} characters long; the limit is "
-                f"{limit:,} (NEWSBOT_MAX_ARTICLE_CHARS). Split it or raise the limit."
-            )
-        if "\x00" in text:
-            raise BadArticle(f"{article.origin}: the text contains binary data")
-        if not article.title.strip():
-            raise BadArticle(f"{article.origin}: the article has no title")
-        try:
-            (article.title + text).encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadArticle(
-                f"{article.origin}: the text holds characters that are not valid Unicode "
-                "(broken surrogates); re-save it as UTF-8"
-            ) from None
 
     async def _store_article(
         self,
@@ -331,7 +323,10 @@ class Library:
         force: bool = False,
         replace_others: bool = True,
     ) -> IngestedArticle:
-        self._validate(article)
+        if force:  # reindex: what is stored stays in, normalised as ingest would
+            article = normalise_stored(article)
+        else:
+            article = check_article(article, self.settings.max_article_chars)
         digest = content_hash(article.text)
         existing = await self.store.find_existing(
             collection,
@@ -471,14 +466,7 @@ class Library:
 
         ``article_ids`` restricts the answer to those articles (follow-up questions).
         """
-        question = question.strip()
-        if not question:
-            raise BadArticle("Ask a question, e.g. “What did Marks say?”")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise BadArticle(
-                f"That question is {len(question):,} characters long; please keep questions "
-                f"under {MAX_QUESTION_CHARS:,}."
-            )
+        question = check_question(question)
         self._require_model_match()
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
