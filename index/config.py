@@ -29,6 +29,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
+
+
 def _env_int(name: str, default: int) -> int:
     return int(_env_number(name, default, int))
 
@@ -57,7 +62,11 @@ class Settings:
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 5_000_000
     threads: int = 0
-    """Torch threads for the encoder; 0 lets torch decide."""
+    """Encoder threads (onnxruntime intra-op, or torch); 0 = the CPUs available, at most 4."""
+    encoder: str = "auto"
+    """``auto`` (onnxruntime for the bundled model), ``onnx`` or ``sentence-transformers``."""
+    cache_dir: Path | None = None
+    """Where the ONNX export of the bundled model is cached; ``None`` = the user cache dir."""
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -77,6 +86,8 @@ class Settings:
             fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
+            encoder=os.environ.get("NEWSBOT_ENCODER", "").strip().lower() or "auto",
+            cache_dir=_env_path("NEWSBOT_CACHE_DIR"),
         )
 
     @property
