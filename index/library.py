@@ -19,7 +19,6 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -163,6 +162,12 @@ class Library:
             await store.close()
             raise
         return library
+
+    async def warm_up(self) -> None:
+        """Load the embedding model now rather than on the first question (a long-running
+        bot calls this after start; commands that embed nothing never do)."""
+        if isinstance(self.embedder, LazyEmbedder):
+            await asyncio.to_thread(self.embedder.load)
 
     async def close(self) -> None:
         """Save changed indexes and close the database."""
@@ -335,7 +340,9 @@ class Library:
             batch.clear()
             keys.clear()
 
-        async def plan(article: ArticleInput) -> tuple[Any, set[tuple[str, str]]]:
+        async def plan(
+            article: ArticleInput,
+        ) -> tuple[_Planned | IngestedArticle | IngestFailure, set[tuple[str, str]]]:
             try:
                 return await self._plan_article(
                     article, collection, added_by, replace_others=replace_others

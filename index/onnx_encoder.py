@@ -39,6 +39,8 @@ EXPORT_FORMAT = 1
 """Bump when :mod:`index.onnx_export` changes what it writes: old cache files are ignored."""
 
 DEFAULT_BATCH_SIZE = 32
+EXPORT_TIMEOUT = 900
+"""Seconds the one-time export may take (about 5-20 s on a 2-core machine, more under load)."""
 
 
 def default_cache_dir() -> Path:
@@ -98,6 +100,7 @@ def ensure_onnx_model(model_dir: Path, cache_dir: Path, *, label: str = "model")
             capture_output=True,
             text=True,
             check=False,
+            timeout=EXPORT_TIMEOUT,
         )
         if done.returncode != 0 or os.path.getsize(temporary) == 0:
             detail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
@@ -109,6 +112,11 @@ def ensure_onnx_model(model_dir: Path, cache_dir: Path, *, label: str = "model")
             os.fsync(written.fileno())
         os.chmod(temporary, 0o644)  # mkstemp made it private; the cache may be shared
         os.replace(temporary, target)
+    except subprocess.TimeoutExpired:
+        raise NewsbotError(
+            f"Exporting the embedding model to ONNX took over {EXPORT_TIMEOUT} s; set "
+            "NEWSBOT_ENCODER=sentence-transformers to embed with torch instead."
+        ) from None
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)

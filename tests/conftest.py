@@ -34,18 +34,14 @@ def seeded_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def library(
-    settings: Settings, embedder: Embedder
-) -> AsyncIterator[Library]:
+async def library(settings: Settings, embedder: Embedder) -> AsyncIterator[Library]:
     lib = await Library.open(settings, embedder=embedder)
     yield lib
     await lib.close()
 
 
 @pytest.fixture
-async def seeded_library(
-    seeded_settings: Settings, embedder: Embedder
-) -> AsyncIterator[Library]:
+async def seeded_library(seeded_settings: Settings, embedder: Embedder) -> AsyncIterator[Library]:
     lib = await Library.open(seeded_settings, embedder=embedder)
     yield lib
     await lib.close()

@@ -135,6 +135,9 @@ async def test_library_loads_the_model_only_to_embed(seeded_settings: Settings) 
         assert not library.embedder.loaded
         answer = await library.ask("What did Marks say?", collections=["global"])
         assert answer.answered and library.embedder.loaded
+    async with await Library.open(seeded_settings) as library:
+        await library.warm_up()
+        assert library.embedder.loaded  # type: ignore[attr-defined]
 
 
 async def test_other_model_dimension_comes_from_the_database(settings: Settings) -> None:
