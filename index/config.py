@@ -32,6 +32,11 @@ def _env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
+
+
 def _env_int(name: str, default: int) -> int:
     return int(_env_number(name, default, int))
 
@@ -60,7 +65,7 @@ class Settings:
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 5_000_000
     threads: int = 0
-    """Torch threads for the encoder; 0 lets torch decide."""
+    """Encoder threads (onnxruntime intra-op, or torch); 0 = the CPUs available, at most 4."""
     feed_interval: float = 15 * 60
     """Seconds between two polls of a feed (at least :data:`MIN_FEED_INTERVAL`)."""
     feed_max_failures: int = 5
@@ -79,6 +84,10 @@ class Settings:
     """Seconds the scheduler sleeps between two looks for due feeds."""
     feed_scheduler: bool = True
     """Whether ``newsbot run`` polls feeds in the background."""
+    encoder: str = "auto"
+    """``auto`` (onnxruntime for the bundled model), ``onnx`` or ``sentence-transformers``."""
+    cache_dir: Path | None = None
+    """Where the ONNX export of the bundled model is cached; ``None`` = the user cache dir."""
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -107,6 +116,8 @@ class Settings:
             feeds_per_collection=max(1, _env_int("NEWSBOT_FEEDS_PER_SERVER", 20)),
             feed_items_per_poll=max(1, _env_int("NEWSBOT_FEED_ITEMS_PER_POLL", 20)),
             feed_scheduler=_env_bool("NEWSBOT_FEED_SCHEDULER", True),
+            encoder=os.environ.get("NEWSBOT_ENCODER", "").strip().lower() or "auto",
+            cache_dir=_env_path("NEWSBOT_CACHE_DIR"),
         )
 
     @property

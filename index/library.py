@@ -30,7 +30,7 @@ from index.attribution import (
 )
 from index.chunking import chunk_article
 from index.config import Settings
-from index.embedder import Embedder, load_embedder
+from index.embedder import Embedder, LazyEmbedder, lazy_embedder
 from index.errors import (
     ArticleNotFound,
     BadArticle,
@@ -51,7 +51,8 @@ from index.models import (
     Stats,
 )
 from index.qa import answer_question
-from index.store import NewAttribution, Store
+from index.store import ExistingArticle, NewAttribution, Store
+from index.threads import limit_faiss_threads
 from index.validate import (
     check_article,
     check_question,
@@ -64,6 +65,25 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], Awaitable[None] | None]
 """Called with ``(done, total)`` during long jobs; may be a coroutine function."""
 
+INGEST_BATCH_PASSAGES = 256
+INGEST_BATCH_ARTICLES = 64
+"""An ingest embeds the passages of up to this many articles (or passages) together."""
+ENCODE_CHUNK = 64
+"""Passages per encoder call: questions asked meanwhile wait for at most one chunk."""
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """An article ready to be embedded and written: everything but its vectors."""
+
+    article: ArticleInput
+    article_id: str
+    digest: str
+    existing: ExistingArticle | None
+    added_by: str | None
+    passages: list[Passage]
+    attributions: list[NewAttribution]
+    force: bool
 
 
 @dataclass(frozen=True)
@@ -130,13 +150,12 @@ class Library:
     async def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Library:
         """Open (creating if needed) the data directory; seeds it on first use."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if embedder is None:
-            embedder = await asyncio.to_thread(
-                load_embedder, settings.model, threads=settings.threads
-            )
+        limit_faiss_threads()
         store = await Store.open(settings.database_path)
-        library = cls(settings, store, embedder)
         try:
+            if embedder is None:  # the model loads on the first encode, if any
+                embedder = await _lazy_embedder(settings, store)
+            library = cls(settings, store, embedder)
             await library._check_model()
             await library._refresh_attributions()
             await library._seed_if_new()
@@ -144,6 +163,12 @@ class Library:
             await store.close()
             raise
         return library
+
+    async def warm_up(self) -> None:
+        """Load the embedding model now rather than on the first question (a long-running
+        bot calls this after start; commands that embed nothing never do)."""
+        if isinstance(self.embedder, LazyEmbedder):
+            await asyncio.to_thread(self.embedder.load)
 
     async def close(self) -> None:
         """Save changed indexes and close the database."""
@@ -289,27 +314,63 @@ class Library:
         progress: Progress | None,
         replace_others: bool = True,
     ) -> IngestReport:
+        """Ingest in batches: the passages of several articles are embedded together (the
+        encoder is fastest on many passages of similar length), then each article is
+        written in its own transaction with its vectors."""
         self._require_model_match()
         report = IngestReport(failures=list(loaded.failures))
-        total = len(loaded.articles)
+        total, done = len(loaded.articles), 0
+        batch: list[_Planned | IngestedArticle | IngestFailure] = []
+        keys: set[tuple[str, str]] = set()
+
+        async def flush() -> None:
+            nonlocal done
+            outcomes = iter(
+                await self._embed_and_write(
+                    [item for item in batch if isinstance(item, _Planned)], collection
+                )
+            )
+            for item in batch:
+                outcome = next(outcomes) if isinstance(item, _Planned) else item
+                if isinstance(outcome, IngestFailure):
+                    report.failures.append(outcome)
+                else:
+                    report.ingested.append(outcome)
+                done += 1
+                await _report(progress, done, total)
+            batch.clear()
+            keys.clear()
+
+        async def plan(
+            article: ArticleInput,
+        ) -> tuple[_Planned | IngestedArticle | IngestFailure, set[tuple[str, str]]]:
+            try:
+                return await self._plan_article(
+                    article, collection, added_by, replace_others=replace_others
+                )
+            except BadArticle as error:
+                return IngestFailure(article.origin, _reason(error, article)), set()
+            except NewsbotError:
+                raise  # about the library, not this article (e.g. a model change)
+            except Exception:  # a bug must not cost the rest of the batch
+                log.exception("could not store %s", article.origin)
+                return (
+                    IngestFailure(article.origin, "could not be stored: an internal error"),
+                    set(),
+                )
+
         try:
-            for number, article in enumerate(loaded.articles, start=1):
-                try:
-                    report.ingested.append(
-                        await self._store_article(
-                            article, collection, added_by, replace_others=replace_others
-                        )
-                    )
-                except BadArticle as error:
-                    report.failures.append(IngestFailure(article.origin, _reason(error, article)))
-                except NewsbotError:
-                    raise  # about the library, not this article (e.g. a model change)
-                except Exception:  # a bug must not cost the rest of the batch
-                    log.exception("could not store %s", article.origin)
-                    report.failures.append(
-                        IngestFailure(article.origin, "could not be stored: an internal error")
-                    )
-                await _report(progress, number, total)
+            for article in loaded.articles:
+                item, identity = await plan(article)
+                if identity & keys:  # the same article twice in a batch: write the first
+                    await flush()
+                    item, identity = await plan(article)
+                batch.append(item)
+                keys |= identity
+                pending = sum(len(i.passages) for i in batch if isinstance(i, _Planned))
+                if pending >= INGEST_BATCH_PASSAGES or len(batch) >= INGEST_BATCH_ARTICLES:
+                    await flush()
+            await flush()
         finally:
             await self._save_dirty()
         return report
@@ -323,6 +384,27 @@ class Library:
         force: bool = False,
         replace_others: bool = True,
     ) -> IngestedArticle:
+        """Ingest one article on its own (reindex)."""
+        item, _ = await self._plan_article(
+            article, collection, added_by, force=force, replace_others=replace_others
+        )
+        if isinstance(item, IngestedArticle):
+            return item
+        vectors = await self._embed([p.text for p in item.passages])
+        return await self._write_planned(item, collection, vectors)
+
+    async def _plan_article(
+        self,
+        article: ArticleInput,
+        collection: str,
+        added_by: str | None,
+        *,
+        force: bool = False,
+        replace_others: bool = True,
+    ) -> tuple[_Planned | IngestedArticle, set[tuple[str, str]]]:
+        """Everything before embedding: checks, the stored article it updates (an unchanged
+        one is done here), its id, passages and attributions; and the keys (id, URL, text
+        hash) under which a second copy in the same batch would find it."""
         if force:  # reindex: what is stored stays in, normalised as ingest would
             article = normalise_stored(article)
         else:
@@ -334,15 +416,17 @@ class Library:
             None if article.id else article.url,
             None if article.id else digest,
         )
+        identity = {("hash", digest)} | ({("url", article.url)} if article.url else set())
         if (
             existing
             and not force
             and existing.content_hash == digest
             and (existing.title == article.title)
         ):
-            return IngestedArticle(
+            unchanged = IngestedArticle(
                 existing.article_id, existing.title, existing.passages, "unchanged"
             )
+            return unchanged, identity | {("id", existing.article_id)}
         if existing and not replace_others and existing.added_by != added_by:
             raise BadArticle(
                 f"{article.origin}: the same article (id {existing.article_id!r}) was added by "
@@ -360,20 +444,80 @@ class Library:
         passages, attributions = await asyncio.to_thread(analyse_article, article.text)
         if not passages:
             raise BadArticle(f"{article.origin}: no sentences found in the article text")
-        vectors = await asyncio.to_thread(self.embedder.encode, [p.text for p in passages])
+        planned = _Planned(
+            article, article_id, digest, existing, added_by, passages, attributions, force
+        )
+        return planned, identity | {("id", article_id)}
+
+    async def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of ``texts``, off the event loop, in chunks of similar length (little
+        padding; a question can be embedded between two chunks)."""
+        order = sorted(range(len(texts)), key=lambda row: len(texts[row]))
+        chunks = [order[i : i + ENCODE_CHUNK] for i in range(0, len(order), ENCODE_CHUNK)]
+        vectors: np.ndarray | None = None
+        for rows in chunks:
+            part = await asyncio.to_thread(self.embedder.encode, [texts[r] for r in rows])
+            if vectors is None:
+                vectors = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
+            vectors[rows] = part
+        if vectors is None:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return vectors
+
+    async def _embed_and_write(
+        self, planned: Sequence[_Planned], collection: str
+    ) -> list[IngestedArticle | IngestFailure]:
+        """Embed the passages of ``planned`` together, then write each article with its
+        vectors in its own transaction. An article the encoder fails on is refused alone."""
+        if not planned:
+            return []
+        texts = [p.text for item in planned for p in item.passages]
+        try:
+            vectors = await self._embed(texts)
+            split = np.cumsum([len(item.passages) for item in planned])[:-1]
+            per_article: list[np.ndarray | None] = list(np.split(vectors, split))
+        except NewsbotError:
+            raise  # the model cannot load: nothing can go in
+        except Exception:
+            per_article = []
+            for item in planned:  # find the article(s) the encoder fails on
+                try:
+                    per_article.append(await self._embed([p.text for p in item.passages]))
+                except NewsbotError:
+                    raise
+                except Exception:
+                    log.exception("could not embed %s", item.article.origin)
+                    per_article.append(None)
+        outcomes: list[IngestedArticle | IngestFailure] = []
+        for item, item_vectors in zip(planned, per_article, strict=True):
+            if item_vectors is None:
+                reason = "the encoder failed on this text (see the log)"
+                outcomes.append(IngestFailure(item.article.origin, reason))
+                continue
+            try:
+                outcomes.append(await self._write_planned(item, collection, item_vectors))
+            except BadArticle as error:
+                outcomes.append(IngestFailure(item.article.origin, _reason(error, item.article)))
+        return outcomes
+
+    async def _write_planned(
+        self, item: _Planned, collection: str, vectors: np.ndarray
+    ) -> IngestedArticle:
+        """Store one article with its vectors (one transaction) and mirror it in the index."""
+        article = item.article
         async with self._write_lock:
             await self._sync_index(collection)
             written = await self.store.write_article(
                 collection=collection,
-                article_id=article_id,
+                article_id=item.article_id,
                 article=article,
-                content_hash=digest,
-                passages=passages,
+                content_hash=item.digest,
+                passages=item.passages,
                 embeddings=vectors,
-                attributions=attributions,
-                added_by=added_by,
-                replace_pk=existing.pk if existing else None,
-                expected_hash=digest if force else None,
+                attributions=item.attributions,
+                added_by=item.added_by,
+                replace_pk=item.existing.pk if item.existing else None,
+                expected_hash=item.digest if item.force else None,
             )
             if written is None:  # edited meanwhile: the newer version stays
                 raise BadArticle(
@@ -381,8 +525,8 @@ class Library:
                 )
             new_ids, removed, generation = written
             self._apply_change(collection, generation, removed, new_ids, vectors)
-        status = "updated" if existing else "added"
-        return IngestedArticle(article_id, article.title, len(passages), status)
+        status = "updated" if item.existing else "added"
+        return IngestedArticle(item.article_id, article.title, len(item.passages), status)
 
     # -- vector index upkeep -----------------------------------------------------------
 
@@ -615,6 +759,18 @@ class Library:
             vectors=sum(len(self._indexes[c]) for c in sizes if c in self._indexes),
             database_bytes=await self.store.database_bytes(),
         )
+
+
+async def _lazy_embedder(settings: Settings, store: Store) -> LazyEmbedder:
+    """The configured embedder, not loaded yet. Its dimension comes from the model's config
+    or from the database (built with this model); failing both, the model loads now."""
+    embedder = lazy_embedder(settings)
+    stored_dimension = await store.get_meta("dimension")
+    if await store.get_meta("model") == embedder.name and stored_dimension:
+        embedder.expect_dimension(int(stored_dimension))
+    if not embedder.dimension_known:
+        await asyncio.to_thread(embedder.load)
+    return embedder
 
 
 def _reason(error: BadArticle, article: ArticleInput) -> str:
