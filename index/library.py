@@ -20,6 +20,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -38,7 +39,6 @@ from index.errors import (
     NewsbotError,
     ReindexInProgress,
 )
-from index.feeds import FeedService
 from index.loaders import Loaded, load_bytes, load_paths
 from index.models import (
     Answer,
@@ -59,6 +59,9 @@ from index.validate import (
     normalise_stored,
 )
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
+
+if TYPE_CHECKING:
+    from index.feeds import FeedService
 
 log = logging.getLogger(__name__)
 
@@ -141,8 +144,17 @@ class Library:
         self._reindex_lock = asyncio.Lock()
         self._model_mismatch: str | None = None
         self.reindex_progress: tuple[int, int] | None = None
-        self.feeds = FeedService(self)
-        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`)."""
+        self._feeds: FeedService | None = None
+
+    @property
+    def feeds(self) -> FeedService:
+        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`). Created
+        on first use, so commands that follow no feed import no HTTP client."""
+        if self._feeds is None:
+            from index.feeds import FeedService
+
+            self._feeds = FeedService(self)
+        return self._feeds
 
     # -- life cycle ------------------------------------------------------------------
 
