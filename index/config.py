@@ -58,6 +58,8 @@ class Settings:
     fetch_max_bytes: int = 5_000_000
     threads: int = 0
     """Torch threads for the encoder; 0 lets torch decide."""
+    exact_index_max: int = 50_000
+    """A collection with more passages than this gets an approximate (IVF-SQ8) index."""
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -77,6 +79,7 @@ class Settings:
             fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
+            exact_index_max=_env_int("NEWSBOT_EXACT_INDEX_MAX", 50_000),
         )
 
     @property
