@@ -28,6 +28,7 @@ TITLE_WEIGHT = 0.5
 TITLE_ARTICLES = 5
 """Best-matching titles whose passages are looked up even if their text scores lower."""
 PER_TITLE = 5
+MAX_TITLE_TERMS = 12
 
 
 class _Stemmer:
@@ -99,10 +100,14 @@ async def keyword_search(
     else:
         text_match = quoted(must or terms)
     scores = dict(await store.keyword_search(text_match, collections, limit))
-    if terms:
-        titles = dict(await store.title_search(quoted(terms), collections, TITLE_ARTICLES * 4))
+    title_words = [w.replace('"', "") for w in dict.fromkeys(words)][:MAX_TITLE_TERMS]
+    title_words = [w for w in title_words if w]
+    if title_words:  # titles are few (one row per article): every content word counts
+        titles = dict(
+            await store.title_search(quoted(title_words), collections, TITLE_ARTICLES * 4)
+        )
         spans = await store.passage_spans(list(titles)[:TITLE_ARTICLES])
-        title_only = quoted(must) if must else quoted(terms)
+        title_only = quoted(must or terms or title_words)
         for span in spans.values():  # passages of well-titled articles, scored on text
             for passage_id, score in await store.keyword_search(
                 title_only, collections, PER_TITLE, passage_range=span
