@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     stats = commands.add_parser("stats", help="counts and sizes")
     stats.add_argument("--json", action="store_true")
     commands.add_parser("run", help="run the Discord bot (needs DISCORD_TOKEN)")
+    _add_feeds_parser(commands)
     return parser
 
 
@@ -243,6 +244,94 @@ def _progress_bar(label: str) -> Callable[[int, int], None] | None:
     return update
 
 
+# -- feeds ------------------------------------------------------------------------------
+
+
+def _add_feeds_parser(commands: Any) -> None:
+    feeds = commands.add_parser("feeds", help="follow RSS/Atom feeds into the collection")
+    actions = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    add = actions.add_parser("add", help="follow a feed and take in its current items")
+    add.add_argument("url", help="address of the RSS or Atom feed")
+    listing = actions.add_parser("list", help="the feeds followed, with their state")
+    listing.add_argument("--json", action="store_true", help="print JSON lines")
+    remove = actions.add_parser("remove", help="stop following a feed (its articles stay)")
+    remove.add_argument("feed", metavar="URL_OR_ID", help="the feed's address or id (see list)")
+    poll = actions.add_parser("poll", help="poll the due feeds now and print what was added")
+    poll.add_argument("--all", action="store_true", help="poll every feed, due or not")
+
+
+def _when(seconds: float | None) -> str:
+    if seconds is None:
+        return "never"
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def _feeds(library: Any, args: argparse.Namespace) -> int:
+    """``newsbot feeds add|list|remove|poll`` (exit codes as for ingest)."""
+    feeds = library.feeds
+    if args.feeds_command == "add":
+        added = await feeds.add(args.url, collection=args.collection, added_by="cli")
+        verb = "following" if added.new else "already following"
+        print(f"{verb} {added.feed.name} (id {added.feed.pk}, {added.items} items in the feed)")
+        return _print_polls(await feeds.poll_due(collections=[args.collection]))
+    if args.feeds_command == "list":
+        for item in await feeds.list(collections=[args.collection]):
+            feed = item.feed
+            if args.json:
+                row = {
+                    "id": feed.pk,
+                    "url": feed.url,
+                    "title": feed.title,
+                    "status": feed.status,
+                    "items": item.items,
+                    "last_success": _when(feed.last_success_at),
+                    "next_poll": _when(feed.next_poll_at),
+                    "failures": feed.failures,
+                    "last_error": feed.last_error,
+                }
+                print(json.dumps(row, ensure_ascii=False))
+                continue
+            print(f"{feed.pk}  {feed.name}  <{feed.url}>")
+            print(
+                f"    {feed.status}, {item.items} articles, last success "
+                f"{_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}"
+                + (f", {feed.failures} failures: {feed.last_error}" if feed.failures else "")
+            )
+        return EXIT_OK
+    if args.feeds_command == "remove":
+        removed = await feeds.remove(args.feed, collection=args.collection)
+        print(f"stopped following {removed.name} <{removed.url}>; its articles stay")
+        return EXIT_OK
+    return _print_polls(await feeds.poll_due(everything=args.all, collections=[args.collection]))
+
+
+def _print_polls(reports: list[Any]) -> int:
+    """What each feed poll did; EXIT_PARTIAL when a feed failed or an item was refused."""
+    if not reports:
+        print("no feed is due (use --all to poll them anyway)")
+        return EXIT_OK
+    problems = good = 0
+    for report in reports:
+        name = report.feed.name
+        if report.error:
+            problems += 1
+            print(f"{report.status:12} {name}: {report.error}", file=sys.stderr)
+            continue
+        good += 1
+        for collection, article in report.ingested:
+            print(f"{article.status:9} {article.article_id}  {article.title}  ({collection})")
+        for _, failure in report.refused:
+            problems += 1
+            print(f"refused   {failure.origin}: {failure.reason}", file=sys.stderr)
+        skipped = f", {report.skipped} older items skipped" if report.skipped else ""
+        print(f"{report.status:12} {name}: {len(report.ingested)} articles in{skipped}")
+    if problems:
+        return EXIT_PARTIAL if good else EXIT_ERROR
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[..., Coroutine[Any, Any, int]]] = {
     "ask": _ask,
     "ingest": _ingest,
@@ -250,6 +339,7 @@ _HANDLERS: dict[str, Callable[..., Coroutine[Any, Any, int]]] = {
     "remove": _remove,
     "reindex": _reindex,
     "stats": _stats,
+    "feeds": _feeds,
 }
 
 if __name__ == "__main__":

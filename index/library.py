@@ -26,15 +26,12 @@ from index import answer as answering
 from index.attribution import (
     ATTRIBUTION_RULES,
     find_attributions,
-    name_matches,
-    names_subject,
-    speakers_in_question,
 )
 from index.chunking import chunk_article
 from index.config import Settings
 from index.embedder import Embedder, load_embedder
 from index.errors import ArticleNotFound, BadArticle, IndexMismatch, ReindexInProgress
-from index.keyword import keyword_search
+from index.feeds import FeedService
 from index.loaders import Loaded, load_bytes, load_paths
 from index.models import (
     Answer,
@@ -44,11 +41,10 @@ from index.models import (
     IngestFailure,
     IngestReport,
     Passage,
-    Quote,
     Stats,
 )
-from index.search import content_words, hybrid_search, pair_coverage, word_coverage
-from index.store import NewAttribution, Store, StoredAttribution
+from index.qa import answer_question
+from index.store import NewAttribution, Store
 from index.vectors import IndexDirectory, Manifest, TieredIndex
 
 log = logging.getLogger(__name__)
@@ -58,10 +54,6 @@ Progress = Callable[[int, int], Awaitable[None] | None]
 
 MIN_ARTICLE_CHARS = 40
 MAX_QUESTION_CHARS = 1000
-MIN_COMPLETED_NAME = 4
-"""A name typed short is completed to the one speaker it begins only from this length."""
-MAX_PERSON_ARTICLES = 80
-"""At most this many articles are read for one person question (attributed ones first)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +109,8 @@ class Library:
         self._reindex_lock = asyncio.Lock()
         self._model_mismatch: str | None = None
         self.reindex_progress: tuple[int, int] | None = None
+        self.feeds = FeedService(self)
+        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`)."""
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -527,213 +521,16 @@ class Library:
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
         query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
-        names = speakers_in_question(question)
-        if names:
-            answer = await self._answer_person(
-                question, names, query_vector, collections, limit, article_ids
-            )
-            if answer is None and (completed := await self._complete_name(names, collections)):
-                answer = await self._answer_person(
-                    question, [completed], query_vector, collections, limit, article_ids
-                )
-            if answer is not None:
-                return answer
-        return await self._answer_general(question, query_vector, collections, limit, article_ids)
-
-    async def _complete_name(self, names: Sequence[str], collections: Sequence[str]) -> str | None:
-        """The one speaker surname that a single, unknown, cut-short name begins ("Obam"
-        for "Obama"), or ``None`` when there is none or more than one."""
-        if len(names) != 1 or len(names[0].split()) != 1:
-            return None
-        key = answering.speaker_key(names[0])
-        if len(key) < MIN_COMPLETED_NAME:
-            return None
-        found = [s for s in await self.store.surnames_starting(key, collections) if s != key]
-        return found[0].capitalize() if len(found) == 1 else None
-
-    async def _answer_person(
-        self,
-        question: str,
-        names: Sequence[str],
-        query_vector: np.ndarray,
-        collections: Sequence[str],
-        limit: int,
-        article_ids: Sequence[str] | None,
-    ) -> Answer | None:
-        """What a named person said: their attributed statements, else passages naming them."""
-        keys = sorted({answering.speaker_key(n) for n in names} - {""})
-        if not keys:
-            return None
-        attributed = answering.matching_attributions(
-            await self.store.attributions_by_surname(keys, collections), names
+        return await answer_question(
+            self.store,
+            self._indexes,
+            question,
+            query_vector,
+            collections,
+            dimension=self.embedder.dimension,
+            limit=limit,
+            article_ids=article_ids,
         )
-        topic = answering.topic_words(question, names)
-        hits = await keyword_search(self.store, [], collections, 100, required=keys)
-        if topic:  # passages naming the person in articles about the topic (title or text)
-            hits = (
-                await keyword_search(self.store, list(topic), collections, 100, required=keys)
-                + hits
-            )
-        mentioning = await self.store.passages(passage_id for passage_id, _ in hits)
-        article_pks = dict.fromkeys(
-            [a.article_pk for a in attributed]
-            + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
-        )
-        articles = {
-            pk: article
-            for pk in list(article_pks)[:MAX_PERSON_ARTICLES]
-            if (article := await self.store.article_by_pk(pk)) is not None
-            and (article_ids is None or article.id in article_ids)
-        }
-        if any(len(name.split()) > 1 for name in names):
-            # "Robert Gordon", "Armed Services Committee": articles holding the whole name
-            # beat ones that only share its last word (Jay Carney for Dave Carney).
-            full = {pk: a for pk, a in articles.items() if answering.names_in_full(a.text, names)}
-            articles = full or articles
-        by_article: dict[int, list[StoredAttribution]] = {}
-        for attribution in await self.store.attributions_in(list(articles)):
-            by_article.setdefault(attribution.article_pk, []).append(attribution)
-        statements: list[answering.ScoredStatement] = []
-        titles = {pk: article.title for pk, article in articles.items()}
-        texts = {pk: article.text for pk, article in articles.items()}
-        for article_pk, article in articles.items():
-            passages = await self.store.article_passages(article_pk)
-            vectors = await self.store.passage_embeddings(
-                [p.id for p in passages], self.embedder.dimension
-            )
-            mine = answering.join_split_quotes(
-                [a for a in attributed if a.article_pk == article_pk], texts
-            )
-            for attribution in mine:
-                passage = answering.overlapping_passage(
-                    passages, attribution.start, attribution.end
-                )
-                if passage is not None and passage.id in vectors:
-                    statements.append(
-                        answering.ScoredStatement(
-                            article_pk,
-                            attribution.start,
-                            attribution.end,
-                            attribution.speaker,
-                            attribution.kind,
-                            passage,
-                            answering.cosine(query_vector, vectors[passage.id]),
-                            acts=answering.mentions_name(
-                                article.text[attribution.start : attribution.end], names
-                            ),
-                        )
-                    )
-            others = [
-                (a.start, a.end)
-                for a in by_article.get(article_pk, [])
-                if not any(name_matches(n, a.speaker) for n in names)
-            ]
-            taken = [(s.start, s.end) for s in statements if s.article_pk == article_pk]
-            for p in passages:
-                if (
-                    p.id not in vectors
-                    or answering.overlaps_any(p.start, p.end, taken)
-                    or not answering.mentions_name(p.text, names)
-                    or answering.is_byline(p.text)
-                ):
-                    continue
-                someone_else = answering.overlaps_any(p.start, p.end, others)
-                if someone_else and mine:
-                    continue  # the person's own statements are known: no one else's words
-                statements.append(
-                    answering.ScoredStatement(
-                        article_pk,
-                        p.start,
-                        p.end,
-                        None,
-                        "mention",
-                        p,
-                        answering.cosine(query_vector, vectors[p.id]),
-                        acts=any(
-                            names_subject(answering.blank_out(p, others), name) for name in names
-                        ),
-                    )
-                )
-        if not statements:
-            return None
-        ranked = answering.rank_statements(statements, titles, topic)
-        quotes = answering.merge_duplicates(
-            [
-                answering.make_quote(
-                    s.passage, texts[s.article_pk], s.start, s.end, s.speaker, s.score
-                )
-                for s in ranked
-            ]
-        )[:limit]
-        if not quotes:
-            return None
-        return Answer(question=question, answered=True, quotes=tuple(quotes))
-
-    async def _answer_general(
-        self,
-        question: str,
-        query_vector: np.ndarray,
-        collections: Sequence[str],
-        limit: int,
-        article_ids: Sequence[str] | None,
-    ) -> Answer:
-        candidates = await hybrid_search(
-            self.store, self._indexes, question, query_vector, collections
-        )
-        passages = await self.store.passages(c.passage_id for c in candidates)
-        if article_ids is not None:
-            allowed = set(article_ids)
-            candidates = [
-                c
-                for c in candidates
-                if c.passage_id in passages and passages[c.passage_id].article_id in allowed
-            ]
-        candidates = [c for c in candidates if c.passage_id in passages]
-        vectors = await self.store.passage_embeddings(
-            [c.passage_id for c in candidates if c.dense_rank is None], self.embedder.dimension
-        )
-        words = content_words(question)
-        for candidate in candidates:
-            if candidate.passage_id in vectors:
-                candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
-            candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
-            candidate.phrases = pair_coverage(question, passages[candidate.passage_id].text)
-        threshold = (
-            answering.ANSWER_THRESHOLD if article_ids is None else answering.FOLLOW_UP_THRESHOLD
-        )
-        chosen = answering.select_general(candidates, limit * 2, threshold)
-        if not chosen:
-            closest = max(candidates, key=lambda c: c.dense, default=None)
-            title = passages[closest.passage_id].title if closest else None
-            return answering.not_found(question, title)
-        article_pks = list(dict.fromkeys(passages[c.passage_id].article_pk for c in chosen))
-        attributions = await self.store.attributions_in(article_pks)
-        texts = {}
-        for article_pk in article_pks:
-            article = await self.store.article_by_pk(article_pk)
-            texts[article_pk] = article.text if article else ""
-        quotes: list[Quote | None] = []
-        for candidate in chosen:
-            passage = passages[candidate.passage_id]
-            start, end = answering.with_context(
-                texts[passage.article_pk], passage.start, passage.end, answering.CONTEXT_CHARS
-            )
-            speaker = answering.speaker_for_span(
-                passage.article_pk, passage.start, passage.end, attributions
-            )
-            if speaker != answering.speaker_for_span(passage.article_pk, start, end, attributions):
-                end = passage.end  # never run into someone else's words under this name
-            quotes.append(
-                answering.make_quote(
-                    passage, texts[passage.article_pk], start, end, speaker, candidate.dense
-                )
-            )
-        kept = answering.merge_duplicates(
-            answering.without_repeats([q for q in quotes if q is not None])
-        )[:limit]
-        if not kept:  # the articles were removed while we were answering
-            return answering.not_found(question, None)
-        return Answer(question=question, answered=True, quotes=tuple(kept))
 
     # -- articles --------------------------------------------------------------------
 

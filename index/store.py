@@ -75,7 +75,46 @@ _MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
-    # 2: keyword search that scales (see index/keyword.py): contentless FTS5 tables (the text
+    # 2: feed subscriptions (queries in index/feeds/store.py)
+    """
+    CREATE TABLE feeds (
+        pk INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        interval_seconds REAL NOT NULL,
+        next_poll_at REAL NOT NULL,
+        last_polled_at REAL,
+        last_success_at REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        status TEXT NOT NULL DEFAULT 'active',
+        added_at REAL NOT NULL
+    );
+    CREATE INDEX feeds_by_due ON feeds (status, next_poll_at);
+    CREATE TABLE feed_subscriptions (
+        pk INTEGER PRIMARY KEY,
+        feed_pk INTEGER NOT NULL REFERENCES feeds (pk) ON DELETE CASCADE,
+        collection TEXT NOT NULL,
+        channel_id TEXT,
+        announce INTEGER NOT NULL DEFAULT 0,
+        added_by TEXT,
+        added_at REAL NOT NULL,
+        primed INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (feed_pk, collection)
+    );
+    CREATE TABLE feed_items (
+        subscription_pk INTEGER NOT NULL REFERENCES feed_subscriptions (pk) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (subscription_pk, item_key)
+    );
+    """,
+    # 3: keyword search that scales (see index/keyword.py): contentless FTS5 tables (the text
     # lives once, in passages), the collection as a token inside each row, the title once
     # per article in titles_fts, and a vocabulary view for document frequencies.
     """

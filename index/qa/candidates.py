@@ -1,0 +1,181 @@
+"""What could answer a question, read from the store, the vector indexes and keyword search.
+
+Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
+:mod:`index.qa.abstention` do. The store and the indexes are passed in, so any backend
+with the same small interface works.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import answer as answering
+from index.attribution import name_matches, names_subject
+from index.keyword import keyword_search
+from index.search import Candidate, content_words, hybrid_search, pair_coverage, word_coverage
+from index.store import Store, StoredAttribution, StoredPassage
+from index.vectors import VectorIndex
+
+MAX_PERSON_ARTICLES = 80
+"""At most this many articles are read for one person question (attributed ones first)."""
+
+
+@dataclass
+class PersonCandidates:
+    """A person's statements (and passages naming them), with their articles' titles and
+    texts."""
+
+    statements: list[answering.ScoredStatement]
+    titles: dict[int, str]
+    texts: dict[int, str]
+
+
+async def person_statements(
+    store: Store,
+    question: str,
+    names: Sequence[str],
+    topic: Sequence[str],
+    query_vector: np.ndarray,
+    collections: Sequence[str],
+    article_ids: Sequence[str] | None,
+    dimension: int,
+) -> PersonCandidates | None:
+    """What a named person said: their attributed statements, else passages naming them."""
+    keys = sorted({answering.speaker_key(n) for n in names} - {""})
+    if not keys:
+        return None
+    attributed = answering.matching_attributions(
+        await store.attributions_by_surname(keys, collections), names
+    )
+    hits = await keyword_search(store, [], collections, 100, required=keys)
+    if topic:  # passages naming the person in articles about the topic (title or text)
+        hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
+    mentioning = await store.passages(passage_id for passage_id, _ in hits)
+    article_pks = dict.fromkeys(
+        [a.article_pk for a in attributed]
+        + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
+    )
+    articles = {
+        pk: article
+        for pk in list(article_pks)[:MAX_PERSON_ARTICLES]
+        if (article := await store.article_by_pk(pk)) is not None
+        and (article_ids is None or article.id in article_ids)
+    }
+    if any(len(name.split()) > 1 for name in names):
+        # "Robert Gordon", "Armed Services Committee": articles holding the whole name
+        # beat ones that only share its last word (Jay Carney for Dave Carney).
+        full = {pk: a for pk, a in articles.items() if answering.names_in_full(a.text, names)}
+        articles = full or articles
+    by_article: dict[int, list[StoredAttribution]] = {}
+    for attribution in await store.attributions_in(list(articles)):
+        by_article.setdefault(attribution.article_pk, []).append(attribution)
+    statements: list[answering.ScoredStatement] = []
+    titles = {pk: article.title for pk, article in articles.items()}
+    texts = {pk: article.text for pk, article in articles.items()}
+    for article_pk, article in articles.items():
+        passages = await store.article_passages(article_pk)
+        vectors = await store.passage_embeddings([p.id for p in passages], dimension)
+        mine = answering.join_split_quotes(
+            [a for a in attributed if a.article_pk == article_pk], texts
+        )
+        for attribution in mine:
+            passage = answering.overlapping_passage(passages, attribution.start, attribution.end)
+            if passage is not None and passage.id in vectors:
+                statements.append(
+                    answering.ScoredStatement(
+                        article_pk,
+                        attribution.start,
+                        attribution.end,
+                        attribution.speaker,
+                        attribution.kind,
+                        passage,
+                        answering.cosine(query_vector, vectors[passage.id]),
+                        acts=answering.mentions_name(
+                            article.text[attribution.start : attribution.end], names
+                        ),
+                    )
+                )
+        others = [
+            (a.start, a.end)
+            for a in by_article.get(article_pk, [])
+            if not any(name_matches(n, a.speaker) for n in names)
+        ]
+        taken = [(s.start, s.end) for s in statements if s.article_pk == article_pk]
+        for p in passages:
+            if (
+                p.id not in vectors
+                or answering.overlaps_any(p.start, p.end, taken)
+                or not answering.mentions_name(p.text, names)
+                or answering.is_byline(p.text)
+            ):
+                continue
+            someone_else = answering.overlaps_any(p.start, p.end, others)
+            if someone_else and mine:
+                continue  # the person's own statements are known: no one else's words
+            statements.append(
+                answering.ScoredStatement(
+                    article_pk,
+                    p.start,
+                    p.end,
+                    None,
+                    "mention",
+                    p,
+                    answering.cosine(query_vector, vectors[p.id]),
+                    acts=any(names_subject(answering.blank_out(p, others), name) for name in names),
+                )
+            )
+    if not statements:
+        return None
+    return PersonCandidates(statements, titles, texts)
+
+
+@dataclass
+class GeneralCandidates:
+    """Passages found by hybrid search, with the features ranking and abstention use."""
+
+    candidates: list[Candidate]
+    passages: dict[int, StoredPassage]
+
+
+async def general_candidates(
+    store: Store,
+    indexes: Mapping[str, VectorIndex],
+    question: str,
+    query_vector: np.ndarray,
+    collections: Sequence[str],
+    article_ids: Sequence[str] | None,
+    dimension: int,
+) -> GeneralCandidates:
+    """Hybrid-search candidates with dense cosine, word and pair coverage filled in."""
+    candidates = await hybrid_search(store, indexes, question, query_vector, collections)
+    passages = await store.passages(c.passage_id for c in candidates)
+    if article_ids is not None:
+        allowed = set(article_ids)
+        candidates = [
+            c
+            for c in candidates
+            if c.passage_id in passages and passages[c.passage_id].article_id in allowed
+        ]
+    candidates = [c for c in candidates if c.passage_id in passages]
+    vectors = await store.passage_embeddings(
+        [c.passage_id for c in candidates if c.dense_rank is None], dimension
+    )
+    words = content_words(question)
+    for candidate in candidates:
+        if candidate.passage_id in vectors:
+            candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
+        candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
+        candidate.phrases = pair_coverage(question, passages[candidate.passage_id].text)
+    return GeneralCandidates(candidates, passages)
+
+
+async def article_texts(store: Store, article_pks: Sequence[int]) -> dict[int, str]:
+    """The text of each article (empty if it was removed meanwhile)."""
+    texts = {}
+    for article_pk in article_pks:
+        article = await store.article_by_pk(article_pk)
+        texts[article_pk] = article.text if article else ""
+    return texts
