@@ -1,7 +1,7 @@
 """Corpus for the scale benchmark: real passages, their real MiniLM vectors, and a stand-in.
 
 Embedding a million passages with the real model takes hours on these machines, so the
-benchmark's corpus is built in two steps, both cached (see :func:`base` and :func:`corpus`):
+benchmark's corpus is built in two steps (see :func:`base` and :func:`stand_in`):
 
 1. **Base**: real passages of the eval articles (``polnear_train``, ``polnear_dev``,
    ``squad_dev``), chunked by the project's own chunker and embedded with the real model
@@ -10,6 +10,8 @@ benchmark's corpus is built in two steps, both cached (see :func:`base` and :fun
    passages *i* and *j* (text recombined from real article text), and its vector is the
    same recombination of their real vectors plus small Gaussian noise, re-normalised:
    ``normalise(a·v_i + (1−a)·v_j + σ·g)`` with ``a ~ U(0.55, 1)`` and ``σ = 0.35/√d``.
+   Its text takes its first sentences from *i* and the rest from *j*, as many sentences in
+   all as *i* has (so passages keep real lengths). Articles group 8 consecutive passages.
    Questions are always embedded by the real model at ask time.
 """
 
@@ -115,7 +117,7 @@ def stand_in(real: Base, count: int, seed: int = 11, per_article: int = 8) -> St
     for k in range(count):
         a, b = split[first[k]], split[second[k]]
         keep = max(1, round(len(a) * float(weight[k])))
-        texts.append(" ".join(a[:keep] + b[: max(0, len(b) - keep)][:2]))
+        texts.append(" ".join(a[:keep] + b[: max(0, len(a) - keep)]))  # as long as a
     articles = []
     for lo in range(0, count, per_article):
         ids = list(range(lo, min(count, lo + per_article)))

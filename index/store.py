@@ -1,7 +1,9 @@
 """SQLite storage through aiosqlite: the source of truth. All SQL of the project lives here.
 
-Tables: ``articles`` (one row per article per collection), ``passages`` (text spans with
-their embeddings, ids shared with the vector index), ``passages_fts`` (FTS5 keyword index),
+Tables: ``articles`` (one row per article per collection), ``passages`` (spans of their
+article's text, by offsets, with their embeddings as float16; ids shared with the vector
+index), ``passages_fts`` and ``titles_fts`` (contentless FTS5 keyword indexes, each row
+tagged with its collection's token; see :mod:`index.keyword`),
 ``attributions`` (who said which span), ``collections`` (a generation counter bumped by
 every change, which tells a vector index whether it is stale) and ``meta``.
 The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applied in order.
@@ -114,9 +116,10 @@ _MIGRATIONS: list[str] = [
         PRIMARY KEY (subscription_pk, item_key)
     );
     """,
-    # 3: keyword search that scales (see index/keyword.py): contentless FTS5 tables (the text
-    # lives once, in passages), the collection as a token inside each row, the title once
-    # per article in titles_fts, and a vocabulary view for document frequencies.
+    # 3: keyword search that scales (see index/keyword.py): contentless FTS5 tables, the
+    # collection as a token inside each row, the title once per article in titles_fts, a
+    # vocabulary view for document frequencies; and a passage's text is no longer copied
+    # (it is its article's text between start and end: PASSAGE_TEXT).
     """
     DROP TABLE passages_fts;
     CREATE VIRTUAL TABLE passages_fts USING fts5 (
@@ -127,8 +130,10 @@ _MIGRATIONS: list[str] = [
     );
     CREATE VIRTUAL TABLE passages_vocab USING fts5vocab (passages_fts, 'row');
     INSERT INTO passages_fts (rowid, text, collection)
-        SELECT p.id, p.text, newsbot_collection_token(a.collection)
+        SELECT p.id, substr(a.text, p.start + 1, p.end - p.start),
+            newsbot_collection_token(a.collection)
         FROM passages p JOIN articles a ON a.pk = p.article_pk;
+    ALTER TABLE passages DROP COLUMN text;
     INSERT INTO titles_fts (rowid, title, collection)
         SELECT pk, title, newsbot_collection_token(collection) FROM articles;
     """,
@@ -137,6 +142,9 @@ _MIGRATIONS: list[str] = [
 SCHEMA_VERSION = len(_MIGRATIONS)
 T = TypeVar("T")
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+PASSAGE_TEXT = "substr(a.text, p.start + 1, p.end - p.start)"
+"""SQL for a passage's text (``a`` its article row): SQLite counts characters as Python
+does (code points), so this is ``article.text[start:end]``."""
 
 
 def collection_token(collection: str) -> str:
@@ -389,15 +397,14 @@ class Store:
             new_ids: list[int] = []
             for passage, vector in zip(passages, embeddings, strict=True):
                 cursor = await self._db.execute(
-                    "INSERT INTO passages (article_pk, ordinal, paragraph, start, end, text, "
-                    "embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO passages (article_pk, ordinal, paragraph, start, end, "
+                    "embedding) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         article_pk,
                         passage.ordinal,
                         passage.paragraph,
                         passage.start,
                         passage.end,
-                        passage.text,
                         encode_vector(vector),
                     ),
                 )
@@ -439,7 +446,9 @@ class Store:
             return []
         token = collection_token(row[0])
         async with self._db.execute(
-            "SELECT id, text FROM passages WHERE article_pk = ?", (article_pk,)
+            f"SELECT p.id, {PASSAGE_TEXT} FROM passages p JOIN articles a ON a.pk = p.article_pk "
+            "WHERE p.article_pk = ?",
+            (article_pk,),
         ) as cursor:
             rows = list(await cursor.fetchall())
         await self._db.executemany(
@@ -737,7 +746,7 @@ class Store:
         marks = ",".join("?" * len(ids))
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
-            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             f"JOIN articles a ON a.pk = p.article_pk WHERE p.id IN ({marks})",
             ids,
         ) as cursor:
@@ -758,7 +767,7 @@ class Store:
     async def article_passages(self, article_pk: int) -> list[StoredPassage]:
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
-            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             "JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk = ? ORDER BY p.ordinal",
             (article_pk,),
         ) as cursor:

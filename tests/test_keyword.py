@@ -124,6 +124,8 @@ async def test_a_schema_1_database_is_migrated(tmp_path: Path) -> None:
     try:
         async with library.store._db.execute("PRAGMA user_version") as cursor:
             assert (await cursor.fetchone())[0] == SCHEMA_VERSION
+        async with library.store._db.execute("PRAGMA table_info(passages)") as cursor:
+            assert "text" not in {row[1] for row in await cursor.fetchall()}  # stored once
         hits = await keyword_search(library.store, ["ferries"], ["global"], 5)
         assert hits
         answer = await library.ask("extra ferries rush hour", collections=["global"])
