@@ -66,6 +66,8 @@ class Settings:
     fetch_max_bytes: int = 5_000_000
     threads: int = 0
     """Encoder threads (onnxruntime intra-op, or torch); 0 = the CPUs available, at most 4."""
+    exact_index_max: int = 50_000
+    """A collection with more passages than this gets an approximate (HNSW-SQ4) index."""
     feed_interval: float = 15 * 60
     """Seconds between two polls of a feed (at least :data:`MIN_FEED_INTERVAL`)."""
     feed_max_failures: int = 5
@@ -107,6 +109,7 @@ class Settings:
             fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
+            exact_index_max=_env_int("NEWSBOT_EXACT_INDEX_MAX", 50_000),
             feed_interval=max(
                 MIN_FEED_INTERVAL, _env_number("NEWSBOT_FEED_INTERVAL_MINUTES", 15.0) * 60
             ),

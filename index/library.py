@@ -58,7 +58,7 @@ from index.validate import (
     check_question,
     normalise_stored,
 )
-from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
+from index.vectors import IndexDirectory, Manifest, TieredIndex
 
 if TYPE_CHECKING:
     from index.feeds import FeedService
@@ -136,8 +136,8 @@ class Library:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._directory = IndexDirectory(settings.vectors_dir)
-        self._indexes: dict[str, FaissFlatIndex] = {}
+        self._directory = IndexDirectory(settings.vectors_dir, settings.exact_index_max)
+        self._indexes: dict[str, TieredIndex] = {}
         self._index_generation: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._write_lock = asyncio.Lock()
@@ -536,7 +536,7 @@ class Library:
                     f"{article.origin}: changed while being reindexed; kept the new version"
                 )
             new_ids, removed, generation = written
-            self._apply_change(collection, generation, removed, new_ids, vectors)
+            await self._apply_change(collection, generation, removed, new_ids, vectors)
         status = "updated" if item.existing else "added"
         return IngestedArticle(item.article_id, article.title, len(item.passages), status)
 
@@ -544,6 +544,9 @@ class Library:
 
     def _manifest(self, generation: int, count: int) -> Manifest:
         return Manifest(self.embedder.name, self.embedder.dimension, count, generation)
+
+    def _new_index(self) -> TieredIndex:
+        return TieredIndex(self.embedder.dimension, exact_max=self.settings.exact_index_max)
 
     async def _sync_index(self, collection: str) -> None:
         """Make the in-memory index of ``collection`` match the database."""
@@ -559,16 +562,35 @@ class Library:
         expected = self._manifest(generation, count)
         index = await asyncio.to_thread(self._directory.load, collection, expected)
         if index is None:
-            index = FaissFlatIndex(self.embedder.dimension)
-            async for ids, vectors in self.store.iter_embeddings(collection, index.dimension):
-                index.add(ids, vectors)
+            index = await self._rebuild_index(collection, count)
             if generation:
                 log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
                 self._dirty.add(collection)
         self._indexes[collection] = index
         self._index_generation[collection] = generation
 
-    def _apply_change(
+    async def _rebuild_index(self, collection: str, count: int) -> TieredIndex:
+        """A new index of every vector of ``collection`` stored in the database."""
+        dimension = self.embedder.dimension
+        ids = np.empty(count, dtype=np.int64)
+        vectors = np.empty((count, dimension), dtype=np.float32)
+        filled = 0
+        async for batch_ids, batch in self.store.iter_embeddings(collection, dimension):
+            if filled + len(batch_ids) > len(ids):  # rows added meanwhile
+                ids = np.resize(ids, filled + len(batch_ids))
+                vectors = np.resize(vectors, (filled + len(batch_ids), dimension))
+            ids[filled : filled + len(batch_ids)] = batch_ids
+            vectors[filled : filled + len(batch_ids)] = batch
+            filled += len(batch_ids)
+        return await asyncio.to_thread(
+            TieredIndex.build,
+            ids[:filled],
+            vectors[:filled],
+            dimension,
+            exact_max=self.settings.exact_index_max,
+        )
+
+    async def _apply_change(
         self,
         collection: str,
         generation: int,
@@ -576,7 +598,8 @@ class Library:
         added: Sequence[int],
         vectors: np.ndarray | None,
     ) -> None:
-        """Mirror one committed database change in the in-memory index.
+        """Mirror one committed database change in the in-memory index (in a worker
+        thread: a merge into an approximate index may take a moment).
 
         If the database moved on by more than this change (another process wrote to it
         meanwhile), the index is dropped and rebuilt from the database on next use.
@@ -586,14 +609,20 @@ class Library:
             self._index_generation.pop(collection, None)
             return
         index = self._indexes[collection]
-        index.remove(removed)
-        if vectors is not None:
-            index.add(np.asarray(added, dtype=np.int64), vectors)
+
+        def apply() -> None:
+            index.remove(removed)
+            if vectors is not None:  # as stored (float16), so a rebuild finds the same
+                stored = np.asarray(vectors, dtype=np.float16).astype(np.float32)
+                index.add(np.asarray(added, dtype=np.int64), stored)
+
+        await asyncio.to_thread(apply)
         self._index_generation[collection] = generation
         self._dirty.add(collection)
 
     async def _save_dirty(self) -> None:
-        """Write changed indexes to disk (under the write lock: FAISS is not thread-safe)."""
+        """Write changed indexes to disk (under the write lock). An index that cannot be
+        written (a damaged data folder) is reported and rebuilt from the database later."""
         async with self._write_lock:
             for collection in sorted(self._dirty):
                 self._dirty.discard(collection)
@@ -601,7 +630,16 @@ class Library:
                 if index is None:
                     continue
                 manifest = self._manifest(self._index_generation[collection], len(index))
-                await asyncio.to_thread(self._directory.save, collection, index, manifest)
+                try:
+                    await asyncio.to_thread(self._directory.save, collection, index, manifest)
+                except OSError as error:
+                    log.warning(
+                        "could not save the vector index of %r in %s (%s); it is rebuilt "
+                        "from the database when needed",
+                        collection,
+                        self._directory.folder,
+                        error,
+                    )
 
     async def _sync_all(self, collections: Sequence[str]) -> None:
         async with self._write_lock:
@@ -668,7 +706,7 @@ class Library:
                     "/articles or `newsbot articles`."
                 )
             article, passage_ids, generation = removed
-            self._apply_change(collection, generation, passage_ids, [], None)
+            await self._apply_change(collection, generation, passage_ids, [], None)
         await self._save_dirty()
         return article
 
@@ -711,7 +749,7 @@ class Library:
                     generations = await self.store.generations()
                     self._directory.delete(generations)
                     for collection, generation in generations.items():
-                        self._indexes[collection] = FaissFlatIndex(self.embedder.dimension)
+                        self._indexes[collection] = self._new_index()
                         self._index_generation[collection] = generation
             passages = 0
             try:

@@ -14,6 +14,7 @@ import numpy as np
 
 from index import answer as answering
 from index.attribution import name_matches, names_subject
+from index.keyword import keyword_search
 from index.search import Candidate, content_words, hybrid_search, pair_coverage, word_coverage
 from index.store import Store, StoredAttribution, StoredPassage
 from index.vectors import VectorIndex
@@ -49,14 +50,9 @@ async def person_statements(
     attributed = answering.matching_attributions(
         await store.attributions_by_surname(keys, collections), names
     )
-    name_query = " OR ".join(f'"{key}"' for key in keys)
-    hits = await store.keyword_search(name_query, collections, 100)
+    hits = await keyword_search(store, [], collections, 100, required=keys)
     if topic:  # passages naming the person in articles about the topic (title or text)
-        topic_query = " OR ".join(f'"{word}"' for word in dict.fromkeys(topic))
-        hits = (
-            await store.keyword_search(f"({name_query}) AND ({topic_query})", collections, 100)
-            + hits
-        )
+        hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = dict.fromkeys(
         [a.article_pk for a in attributed]
