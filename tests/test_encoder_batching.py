@@ -61,7 +61,7 @@ async def test_passages_of_many_articles_share_encoder_calls(settings: Settings)
         assert len(embedder.calls) <= -(-passages // library_module.ENCODE_CHUNK) + 1
         for number in (0, 7, 19):  # each article holds its own passages' vectors
             texts, vectors = await stored_vectors(library, f"story-{number}")
-            assert np.allclose(vectors, HashingEmbedder().encode(texts))
+            assert np.allclose(vectors, HashingEmbedder().encode(texts), atol=1e-3)  # float16
         stats = await library.stats()
         assert stats.vectors == stats.passages == passages
 
