@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import discord
 
@@ -105,10 +106,51 @@ def cite(title: str, url: str | None, *, limit: int = 100) -> str:
     return f"[{_link_text(title, limit)}]({safe})"
 
 
+def discord_date(published: str) -> str:
+    """A date as a Discord timestamp (``<t:…:D>``, shown in each reader's language).
+
+    A bare date is taken at noon UTC, so it shows as the same day everywhere from UTC-11
+    to UTC+11; text that is not an ISO date is shown as it is (cut to 10 characters).
+    """
+    try:
+        moment = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return fit(published[:10], 10)
+    if len(published.strip()) <= 10:
+        moment = moment.replace(hour=12)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"<t:{int(moment.timestamp())}:D>"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 passage``, ``2 passages``."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+_CLI_HINTS = (
+    (re.compile(r" ?\(NEWSBOT_[A-Z_]+\)"), ""),
+    (re.compile(r",? or set NEWSBOT_[A-Z_]+ back"), ""),
+    (re.compile(r" or raise the limit"), ""),
+    (re.compile(r"/(\w+) or `newsbot \w+`"), r"/\1"),
+    (re.compile(r"`newsbot \w+` \(or (/\w+)\)"), r"\1"),
+    (re.compile(r"Run `newsbot (\w+)`[^.]*"), r"Ask the bot's operator to reindex everything"),
+    (re.compile(r"only from the command line: `newsbot remove ID`"), "only by the bot's operator"),
+)
+
+
+def for_discord(text: str) -> str:
+    """A library message without hints that only make sense on the command line
+    (``newsbot …`` commands, ``NEWSBOT_*`` settings), which Discord users cannot act on."""
+    for pattern, replacement in _CLI_HINTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def _details(source: str | None, published: str | None, paragraph: int | None) -> str:
     parts = [fit(source, 60)] if source else []
     if published:
-        parts.append(fit(published[:10], 10))
+        parts.append(discord_date(published))
     if paragraph is not None:
         parts.append(f"¶{paragraph}")
     return " · ".join(parts)
@@ -168,8 +210,16 @@ def answer_embed(
     first = page * per_page
     shown = answer.quotes[first : first + per_page]
     heads: list[tuple[str, str]] = []
+    cited: dict[tuple[str, str], int] = {}
     for number, quote in enumerate(shown, start=first + 1):
         speaker = f"\n> — **{fit(quote.speaker, 100)}**" if quote.speaker else ""
+        key = (quote.collection, quote.article_id)
+        if key in cited:  # the article is named once per page
+            heads.append(
+                (f"**[{number}]** ¶{quote.paragraph} · same article as [{cited[key]}]", speaker)
+            )
+            continue
+        cited[key] = number
         heads.append((citation_line(number, quote), speaker))
     fixed = sum(len(c) + len(s) + 4 for c, s in heads) + 2 * (len(shown) - 1)
     budget = min(QUOTE_CHARS, (DESCRIPTION_LIMIT - fixed) // len(shown))
@@ -302,10 +352,11 @@ def ingest_message(report: IngestReport) -> str:
         verb = _STATUS.get(item.status, item.status.capitalize())
         lines.append(
             f"{verb} **{fit(item.title, 150)}** (id {code(item.article_id)}, "
-            f"{item.passages} passages)"
+            f"{plural(item.passages, 'passage')})"
         )
     for failure in report.failures:
-        lines.append(f"Not added: {fit(failure.origin, 100)}: {fit(failure.reason, 400)}")
+        reason = for_discord(failure.reason)
+        lines.append(f"Not added: {fit(failure.origin, 100)}: {fit(reason, 400)}")
     if not lines:
         lines.append("Nothing was added: no articles found in the input.")
     return _join_lines(lines, CONTENT_LIMIT)

@@ -56,6 +56,8 @@ class Settings:
     allow_private_urls: bool = False
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 5_000_000
+    max_file_bytes: int = 20_000_000
+    """Largest file ``newsbot ingest`` reads (a ``.jsonl`` feed may be larger)."""
     threads: int = 0
     """Torch threads for the encoder; 0 lets torch decide."""
 
@@ -76,6 +78,7 @@ class Settings:
             allow_private_urls=_env_bool("NEWSBOT_ALLOW_PRIVATE_URLS", False),
             fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
+            max_file_bytes=_env_int("NEWSBOT_MAX_FILE_BYTES", 20_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
         )
 
