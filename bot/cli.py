@@ -267,6 +267,14 @@ def _width() -> int:
     return max(40, min(100, shutil.get_terminal_size((100, 24)).columns))
 
 
+def _paragraphs(first: int, text: str) -> str:
+    """``paragraph 8``, or ``paragraphs 8–9`` for a quote over two paragraphs."""
+    from index.sentences import paragraph_breaks
+
+    last = first + paragraph_breaks(text)
+    return f"paragraph {first}" if last == first else f"paragraphs {first}–{last}"
+
+
 def format_answer(answer: Answer, width: int | None = None) -> str:
     """An answer for a terminal: numbered quotes (paragraph breaks kept, wrapped to the
     terminal, a speaker's name never split) with their citations."""
@@ -284,7 +292,7 @@ def format_answer(answer: Answer, width: int | None = None) -> str:
                 quote.source,
                 f"“{quote.title}”",
                 quote.published,
-                f"paragraph {quote.paragraph}",
+                _paragraphs(quote.paragraph, quote.text),
                 quote.url,
             )
             if part
@@ -324,8 +332,7 @@ async def _ingest(library: Any, args: argparse.Namespace) -> int:
             missing.append(Path(url))
     for item in report.ingested:
         print(
-            f"{item.status:9} {item.article_id}  {item.title}  "
-            f"({plural(item.passages, 'passage')})"
+            f"{item.status:9} {item.article_id}  {item.title}  ({plural(item.passages, 'passage')})"
         )
     for failure in report.failures:
         warn(f"refused {failure.origin}: {failure.reason}")

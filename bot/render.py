@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import discord
 
 from index.models import Answer, Article, IngestReport, Quote, Stats
+from index.sentences import paragraph_breaks
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -132,9 +133,8 @@ _CLI_HINTS = (
     (re.compile(r" ?\(NEWSBOT_[A-Z_]+\)"), ""),
     (re.compile(r",? or set NEWSBOT_[A-Z_]+ back"), ""),
     (re.compile(r" or raise the limit"), ""),
+    (re.compile(r"Run `newsbot reindex`[^.]*"), "Ask the bot's operator to reindex everything"),
     (re.compile(r"/(\w+) or `newsbot \w+`"), r"/\1"),
-    (re.compile(r"`newsbot \w+` \(or (/\w+)\)"), r"\1"),
-    (re.compile(r"Run `newsbot (\w+)`[^.]*"), r"Ask the bot's operator to reindex everything"),
     (re.compile(r"only from the command line: `newsbot remove ID`"), "only by the bot's operator"),
 )
 
@@ -147,19 +147,25 @@ def for_discord(text: str) -> str:
     return text
 
 
-def _details(source: str | None, published: str | None, paragraph: int | None) -> str:
+def paragraphs_of(quote: Quote) -> str:
+    """``¶8``, or ``¶8–9`` for a quote running over two paragraphs."""
+    last = quote.paragraph + paragraph_breaks(quote.text)
+    return f"¶{quote.paragraph}" if last == quote.paragraph else f"¶{quote.paragraph}–{last}"
+
+
+def _details(source: str | None, published: str | None, paragraph: str | None) -> str:
     parts = [fit(source, 60)] if source else []
     if published:
         parts.append(discord_date(published))
     if paragraph is not None:
-        parts.append(f"¶{paragraph}")
+        parts.append(paragraph)
     return " · ".join(parts)
 
 
 def citation_line(number: int, quote: Quote) -> str:
     """``**[n]** [Title](url) · Outlet · date · ¶p`` (+ syndicated copies)."""
     line = f"**[{number}]** {cite(quote.title, quote.url)}"
-    details = _details(quote.source, quote.published, quote.paragraph)
+    details = _details(quote.source, quote.published, paragraphs_of(quote))
     if details:
         line += f" · {details}"
     if quote.also_in:
@@ -216,7 +222,7 @@ def answer_embed(
         key = (quote.collection, quote.article_id)
         if key in cited:  # the article is named once per page
             heads.append(
-                (f"**[{number}]** ¶{quote.paragraph} · same article as [{cited[key]}]", speaker)
+                (f"**[{number}]** {paragraphs_of(quote)} · same article as [{cited[key]}]", speaker)
             )
             continue
         cited[key] = number

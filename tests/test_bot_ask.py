@@ -299,3 +299,39 @@ async def test_sources_show_ids_verbatim(world: World) -> None:
     result = await world.alice.slash(world.channel, "ask", question="How was the wheat harvest?")
     sources = await world.alice.click(result.response, label="Sources")
     assert "id `wheat_2024_*record*`" in sources.response.embeds[0].description
+
+
+async def test_one_article_is_named_once_per_page_and_one_page_has_no_pager(
+    world: World,
+) -> None:
+    await world.bot.library.ingest(
+        [WHEAT], collection=guild_collection(world.guild.id), added_by=str(world.alice.id)
+    )
+    result = await world.alice.slash(world.channel, "ask", question="How was the wheat harvest?")
+    description = result.response.embeds[0].description or ""
+    assert description.count("Wheat harvest hits record in Kansas") == 1
+    assert description.count("same article as [1]") == 2
+    assert "<t:1719835200:D>" in description  # 2024-07-01 as a Discord timestamp
+
+    single = await world.alice.slash(world.channel, "ask", question="What did Marks say?")
+    labels = [c.get("label") for row in single.response.components for c in row["components"]]
+    assert labels == ["Sources"]
+
+
+async def test_remove_offers_members_only_their_own_articles(world: World) -> None:
+    library = world.bot.library
+    home = guild_collection(world.guild.id)
+    await library.ingest([WHEAT], collection=home, added_by=str(world.alice.id))
+    await library.ingest(
+        [
+            dataclasses.replace(
+                WHEAT, title="Barley report", url=None, text=WHEAT.text.replace("wheat", "barley")
+            )
+        ],
+        collection=home,
+        added_by=str(world.bob.id),
+    )
+    alices = await world.alice.autocomplete(world.channel, "remove", "article", "")
+    assert [c["name"].split(" (")[0] for c in alices] == ["Wheat harvest hits record in Kansas"]
+    admins = await world.admin.autocomplete(world.channel, "remove", "article", "")
+    assert len(admins) == 2

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import format_answer
 from bot.cogs.articles import choice_label
-from bot.render import discord_date, for_discord, plural
+from bot.render import discord_date, for_discord, paragraphs_of, plural
 from index.config import Settings
 from index.conversations import Conversations, ShownAnswer
 from index.followup import (
@@ -19,7 +20,8 @@ from index.followup import (
     rewrite,
     without_shown,
 )
-from index.models import Answer, Citation, Quote
+from index.library import Library
+from index.models import Answer, ArticleInput, Citation, Quote
 from index.store import Store
 
 
@@ -138,3 +140,36 @@ def test_autocomplete_labels_are_cut_cleanly() -> None:
     assert len(label) <= 100 and label.endswith(" (harbour-report-abc123)")
     assert "…" in label and not label.split(" (")[0].rstrip("…").endswith(" ")
     assert choice_label("Short", "x" * 95) == "x" * 95
+
+
+FERRY = "\n\n".join(
+    [
+        "The night ferry will run again from May, the harbour authority announced on Tuesday.",
+        '"Shift workers asked for it for years," said Lena Okafor, the authority\'s director.',
+        "Okafor said the first crossing would leave the north pier at eleven at night.",
+        '"We bought two quieter engines so the neighbours can sleep," Okafor said.',
+        "Tickets will cost the same as daytime fares, according to the timetable.",
+        '"Cyclists can bring their bikes on board for free," said Okafor.',
+        "Okafor added that a café on deck would stay open until midnight.",
+        '"If people use it, we will add a second boat next spring," she said.',
+    ]
+)
+
+
+async def test_a_quote_over_paragraphs_cites_where_it_begins(library: Library) -> None:
+    await library.ingest([ArticleInput(title="Night ferry returns", text=FERRY)], collection="g")
+    answer = await library.ask("What did Okafor say?", collections=["g"], limit=15)
+    assert answer.answered
+    for quote in answer.quotes:
+        first = FERRY[: quote.start].count("\n\n") + 1
+        assert quote.paragraph == first, (quote.paragraph, quote.text)
+        last = first + quote.text.strip().count("\n\n")
+        label = f"¶{first}" if last == first else f"¶{first}–{last}"
+        assert paragraphs_of(quote) == label
+        assert (
+            format_answer(Answer("q", True, (quote,))).count(
+                f"paragraph {first}" if last == first else f"paragraphs {first}–{last}"
+            )
+            == 1
+        )
+    assert any("–" in paragraphs_of(quote) for quote in answer.quotes)
