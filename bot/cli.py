@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -253,7 +254,7 @@ def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
         if number:
             out.append("")
         out += textwrap.wrap(
-            " ".join(paragraph.split()),
+            re.sub(r"[ \t\r\n]+", " ", paragraph.strip()),  # keeps the no-break spaces
             width=width,
             initial_indent=first if number == 0 else rest,
             subsequent_indent=rest,

@@ -175,9 +175,11 @@ def test_plain_answers_keep_paragraphs_and_whole_names() -> None:
         speaker="Lena Maria Okafor-Smith",
         score=0.5,
     )
-    shown = format_answer(Answer("What did Okafor say?", True, (quote,)), width=60)
-    lines = shown.splitlines()
-    assert all(len(line) <= 60 for line in lines if "https://" not in line), shown
-    assert "" in lines  # the paragraph break is kept
-    assert any("— Lena Maria Okafor-Smith" in line for line in lines), shown
-    assert any(line.startswith("    ") and "Harbour Times" in line for line in lines)
+    for width in range(40, 101):
+        shown = format_answer(Answer("What did Okafor say?", True, (quote,)), width=width)
+        lines = shown.splitlines()
+        assert all(len(line) <= width for line in lines if "https://" not in line), shown
+        assert "" in lines  # the paragraph break is kept
+        assert any("— Lena Maria Okafor-Smith" in line for line in lines), shown
+        assert any(line.startswith("    ") and "Harbour Times" in line for line in lines)
+        assert "\u00a0" not in shown
