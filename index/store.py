@@ -78,11 +78,11 @@ _MIGRATIONS: list[str] = [
     # 2: answers a front end showed, for paging and follow-ups after a restart
     """
     CREATE TABLE answers (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: buttons carry the id
         ref TEXT UNIQUE,
         asker TEXT,
         collections TEXT NOT NULL,
-        record TEXT NOT NULL,
+        record BLOB NOT NULL,
         created REAL NOT NULL
     );
     CREATE INDEX answers_by_created ON answers (created);
@@ -647,7 +647,7 @@ class Store:
 
     @_serialized
     async def add_answer(
-        self, collections: str, record: str, asker: str | None, created: float, keep: int
+        self, collections: str, record: bytes, asker: str | None, created: float, keep: int
     ) -> int:
         """Store one shown answer; forget all but the newest ``keep``. Returns its id."""
         try:
@@ -656,9 +656,7 @@ class Store:
                 (collections, record, asker, created),
             ) as cursor:
                 answer_id = int(cursor.lastrowid or 0)
-            await self._db.execute(
-                "DELETE FROM answers WHERE id <= ?", (answer_id - max(keep, 1),)
-            )
+            await self._db.execute("DELETE FROM answers WHERE id <= ?", (answer_id - max(keep, 1),))
             await self._db.commit()
         except BaseException:
             await self._db.rollback()
@@ -667,14 +665,12 @@ class Store:
 
     @_serialized
     async def update_answer(
-        self, answer_id: int, *, ref: str | None = None, record: str | None = None
+        self, answer_id: int, *, ref: str | None = None, record: bytes | None = None
     ) -> None:
         """Set an answer's front-end reference (e.g. its message id) and/or its record."""
         try:
             if ref is not None:
-                await self._db.execute(
-                    "UPDATE answers SET ref = ? WHERE id = ?", (ref, answer_id)
-                )
+                await self._db.execute("UPDATE answers SET ref = ? WHERE id = ?", (ref, answer_id))
             if record is not None:
                 await self._db.execute(
                     "UPDATE answers SET record = ? WHERE id = ?", (record, answer_id)
@@ -686,7 +682,7 @@ class Store:
 
     async def get_answer(
         self, *, answer_id: int | None = None, ref: str | None = None
-    ) -> tuple[int, str, str | None, str, float] | None:
+    ) -> tuple[int, str, str | None, bytes, float] | None:
         """``(id, collections, asker, record, created)`` of a stored answer, by id or ref."""
         column, value = ("id", answer_id) if answer_id is not None else ("ref", ref)
         async with self._db.execute(
@@ -696,7 +692,7 @@ class Store:
             row = await cursor.fetchone()
         if row is None:
             return None
-        return int(row[0]), str(row[1]), row[2], str(row[3]), float(row[4])
+        return int(row[0]), str(row[1]), row[2], bytes(row[3]), float(row[4])
 
     @_serialized
     async def prune_answers(self, before: float) -> int:

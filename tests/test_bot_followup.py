@@ -113,6 +113,9 @@ async def test_stored_answers_round_trip_and_are_bounded_and_pruned(tmp_path: Pa
         assert await conversations.get(shown.id) is None
         assert await conversations.prune(100, now=2101.5) == 2  # older than 100 s
         assert await conversations.prune(100, now=2101.5) == 0
+        assert await conversations.prune(0, now=1e12) == 1  # none left...
+        newest = await conversations.remember(ShownAnswer(answer, ("g",)))
+        assert newest.id > shown.id + 3  # ...yet an id is never given twice (old buttons)
     finally:
         await store.close()
 

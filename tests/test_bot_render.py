@@ -181,6 +181,15 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setenv("NEWSBOT_ASK_COOLDOWN", "soon")
     with pytest.raises(ConfigError, match="NEWSBOT_ASK_COOLDOWN"):
         BotSettings.from_env()
+    monkeypatch.setenv("NEWSBOT_ASK_COOLDOWN", "7")
+    assert (settings.answer_days, settings.answer_memory) == (30, 10_000)
+    monkeypatch.setenv("NEWSBOT_ANSWER_DAYS", "2.5")
+    monkeypatch.setenv("NEWSBOT_ANSWER_MEMORY", "500")
+    settings = BotSettings.from_env()
+    assert (settings.answer_days, settings.answer_memory) == (2.5, 500)
+    monkeypatch.setenv("NEWSBOT_ANSWER_DAYS", "0")
+    with pytest.raises(ConfigError, match="NEWSBOT_ANSWER_DAYS must be positive"):
+        BotSettings.from_env()
 
 
 def test_run_without_token_is_a_clear_error(
