@@ -64,6 +64,8 @@ class Settings:
     allow_private_urls: bool = False
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 5_000_000
+    max_file_bytes: int = 20_000_000
+    """Largest file ``newsbot ingest`` reads (a ``.jsonl`` feed may be larger)."""
     threads: int = 0
     """Encoder threads (onnxruntime intra-op, or torch); 0 = the CPUs available, at most 4."""
     exact_index_max: int = 50_000
@@ -108,6 +110,7 @@ class Settings:
             allow_private_urls=_env_bool("NEWSBOT_ALLOW_PRIVATE_URLS", False),
             fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
+            max_file_bytes=_env_int("NEWSBOT_MAX_FILE_BYTES", 20_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
             exact_index_max=_env_int("NEWSBOT_EXACT_INDEX_MAX", 50_000),
             feed_interval=max(

@@ -11,6 +11,7 @@ same database, never leaves a stale or missing index in use.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import inspect
 import logging
@@ -31,6 +32,7 @@ from index.attribution import (
 )
 from index.chunking import chunk_article
 from index.config import Settings
+from index.conversations import Conversations
 from index.embedder import Embedder, LazyEmbedder, lazy_embedder
 from index.errors import (
     ArticleNotFound,
@@ -39,6 +41,7 @@ from index.errors import (
     NewsbotError,
     ReindexInProgress,
 )
+from index.followup import Span, without_shown
 from index.loaders import Loaded, load_bytes, load_paths
 from index.models import (
     Answer,
@@ -141,10 +144,12 @@ class Library:
         self._index_generation: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._write_lock = asyncio.Lock()
-        self._reindex_lock = asyncio.Lock()
+        self._reindex_jobs: dict[frozenset[str] | None, tuple[int, int]] = {}
+        """Running reindexes: their collections (``None``: all) -> (done, total)."""
         self._model_mismatch: str | None = None
-        self.reindex_progress: tuple[int, int] | None = None
         self._feeds: FeedService | None = None
+        self.conversations = Conversations(store)
+        """Answers shown by a front end (paging and follow-ups across restarts)."""
 
     @property
     def feeds(self) -> FeedService:
@@ -226,8 +231,8 @@ class Library:
 
     def _require_model_match(self) -> None:
         if self._model_mismatch is not None:
-            if self._reindex_lock.locked():
-                done, total = self.reindex_progress or (0, 0)
+            if None in self._reindex_jobs:
+                done, total = self._reindex_jobs[None]
                 raise IndexMismatch(
                     f"The articles are being re-embedded with {self.embedder.name} "
                     f"({done}/{total} done); try again when the reindex finishes."
@@ -260,7 +265,10 @@ class Library:
         replace_others: bool = True,
     ) -> IngestReport:
         """Ingest files and folders; bad files are reported, the rest go in."""
-        loaded = await asyncio.to_thread(load_paths, list(paths))
+        loaded = await asyncio.to_thread(
+            functools.partial(load_paths, max_file_bytes=self.settings.max_file_bytes),
+            list(paths),
+        )
         return await self._ingest_loaded(loaded, collection, added_by, progress, replace_others)
 
     async def ingest_file(
@@ -553,7 +561,7 @@ class Library:
         generation = (await self.store.generations()).get(collection, 0)
         if collection in self._indexes and self._index_generation.get(collection) == generation:
             return
-        if not self._reindex_lock.locked():
+        if None not in self._reindex_jobs:
             stored_model = await self.store.get_meta("model")
             if stored_model is not None and stored_model != self.embedder.name:
                 self._model_mismatch = stored_model  # another process re-embedded everything
@@ -655,11 +663,21 @@ class Library:
         collections: Sequence[str],
         limit: int = 5,
         article_ids: Sequence[str] | None = None,
+        exclude: Sequence[Span] = (),
     ) -> Answer:
         """Answer with up to ``limit`` verbatim quotes from articles in ``collections``.
 
-        ``article_ids`` restricts the answer to those articles (follow-up questions).
+        ``article_ids`` restricts the answer to those articles (follow-up questions);
+        quotes overlapping an ``exclude`` span (already shown) are left out.
         """
+        if exclude:
+            answer = await self.ask(
+                question,
+                collections=collections,
+                limit=limit + len(exclude),
+                article_ids=article_ids,
+            )
+            return without_shown(answer, exclude, limit)
         question = check_question(question)
         self._require_model_match()
         collections = list(dict.fromkeys(collections))
@@ -714,7 +732,17 @@ class Library:
 
     @property
     def reindexing(self) -> bool:
-        return self._reindex_lock.locked()
+        """Whether any reindex is running."""
+        return bool(self._reindex_jobs)
+
+    def reindex_progress(self, collections: Sequence[str] | None = None) -> tuple[int, int] | None:
+        """``(done, total)`` of a running reindex that covers any of ``collections`` (all
+        collections when ``None``), or ``None`` when no such reindex runs."""
+        wanted = None if collections is None else set(collections)
+        for covered, progress in self._reindex_jobs.items():
+            if covered is None or wanted is None or covered & wanted:
+                return progress
+        return None
 
     async def reindex(
         self, progress: Progress | None = None, *, collections: Sequence[str] | None = None
@@ -722,26 +750,30 @@ class Library:
         """Re-chunk and re-embed every article (or those of ``collections``).
 
         Questions keep working while it runs (each article is swapped in one transaction);
-        a second call while one runs raises :class:`ReindexInProgress`. After a model
-        change only a full reindex (no ``collections``) can switch the library over.
+        a second call covering a collection being reindexed raises
+        :class:`ReindexInProgress` (other collections may be reindexed at the same time).
+        After a model change only a full reindex (no ``collections``) can switch over.
         """
         if collections is not None and self._model_mismatch is not None:
             raise IndexMismatch(
                 "The embedding model changed: every article must be re-embedded at once. "
                 "Run `newsbot reindex` on the bot's machine."
             )
-        if self._reindex_lock.locked():
-            done, total = self.reindex_progress or (0, 0)
+        running = self.reindex_progress(collections)
+        if running is not None:
+            done, total = running
             raise ReindexInProgress(
                 f"A reindex is already running ({done}/{total} articles done); wait for it to "
                 "finish."
             )
-        async with self._reindex_lock:
+        job = None if collections is None else frozenset(collections)
+        self._reindex_jobs[job] = (0, 0)
+        try:
             started = time.perf_counter()
             keys = await self.store.article_keys()
             if collections is not None:
                 keys = [key for key in keys if key[0] in set(collections)]
-            self.reindex_progress = (0, len(keys))
+            self._reindex_jobs[job] = (0, len(keys))
             if self._model_mismatch is not None:
                 # Start from empty indexes that each re-embedded article is added to; the
                 # stored vectors of the old model must not be loaded into them.
@@ -772,7 +804,7 @@ class Library:
                             force=True,
                         )
                         passages += stored.passages
-                    self.reindex_progress = (number, len(keys))
+                    self._reindex_jobs[job] = (number, len(keys))
                     await _report(progress, number, len(keys))
                 if collections is None:
                     await self.store.set_meta("model", self.embedder.name)
@@ -780,8 +812,9 @@ class Library:
                     self._model_mismatch = None
             finally:
                 await self._save_dirty()
-                self.reindex_progress = None
             return ReindexReport(len(keys), passages, time.perf_counter() - started)
+        finally:
+            del self._reindex_jobs[job]
 
     async def _reindex_article(
         self, article: ArticleInput, collection: str, added_by: str | None, *, force: bool

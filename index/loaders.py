@@ -19,6 +19,8 @@ HTML_SUFFIXES = frozenset({".html", ".htm"})
 JSON_SUFFIXES = frozenset({".json", ".jsonl"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 MAX_FILE_BYTES = 20_000_000
+"""Default largest file read (``NEWSBOT_MAX_FILE_BYTES``); ``.jsonl`` feeds have no file
+limit, only each article's own (``NEWSBOT_MAX_ARTICLE_CHARS``)."""
 _JSON_FIELDS = ("id", "url", "source", "author", "published")
 MAX_JSON_INT_DIGITS = 100
 """Longer integer literals are kept as :class:`LongNumber` text, never converted: Python
@@ -52,7 +54,7 @@ class Loaded:
         self.failures.extend(other.failures)
 
 
-def load_paths(paths: Iterable[Path]) -> Loaded:
+def load_paths(paths: Iterable[Path], *, max_file_bytes: int = MAX_FILE_BYTES) -> Loaded:
     """Read files, and the supported files inside folders (recursively, sorted).
 
     Inside folders, ``README*`` files are skipped: they describe the folder, not news.
@@ -71,20 +73,38 @@ def load_paths(paths: Iterable[Path]) -> Loaded:
                     IngestFailure(str(path), "no .txt, .md, .html, .json or .jsonl files in it")
                 )
             for file in files:
-                loaded.extend(load_file(file))
+                loaded.extend(load_file(file, max_bytes=max_file_bytes))
         else:
-            loaded.extend(load_file(path))
+            loaded.extend(load_file(path, max_bytes=max_file_bytes))
     return loaded
 
 
-def load_file(path: Path) -> Loaded:
+def unsupported_files(folder: Path) -> list[Path]:
+    """Files inside ``folder`` that :func:`load_paths` skips for their type (sorted)."""
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and p.suffix.lower() not in SUPPORTED_SUFFIXES
+        and not p.name.upper().startswith("README")
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+    )
+
+
+def load_file(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    """Read one file; one over ``max_bytes`` is refused, except a ``.jsonl`` feed (each of
+    its articles is checked on its own)."""
     name = str(path)
     try:
         size = path.stat().st_size
     except OSError as error:
         return _failed(name, f"cannot read it ({error.strerror or error})")
-    if size > MAX_FILE_BYTES:
-        return _failed(name, f"the file is {size / 1e6:.1f} MB; the limit is 20 MB")
+    if size > max_bytes and path.suffix.lower() != ".jsonl":
+        return _failed(
+            name,
+            f"the file is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:g} MB "
+            "(NEWSBOT_MAX_FILE_BYTES)",
+        )
     try:
         data = path.read_bytes()
     except OSError as error:

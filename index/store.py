@@ -5,7 +5,8 @@ article's text, by offsets, with their embeddings as float16; ids shared with th
 index), ``passages_fts`` and ``titles_fts`` (contentless FTS5 keyword indexes, each row
 tagged with its collection's token; see :mod:`index.keyword`),
 ``attributions`` (who said which span), ``collections`` (a generation counter bumped by
-every change, which tells a vector index whether it is stale) and ``meta``.
+every change, which tells a vector index whether it is stale), ``meta`` and ``answers``
+(answers shown by a front end, see :mod:`index.conversations`).
 The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applied in order.
 """
 
@@ -136,6 +137,18 @@ _MIGRATIONS: list[str] = [
     ALTER TABLE passages DROP COLUMN text;
     INSERT INTO titles_fts (rowid, title, collection)
         SELECT pk, title, newsbot_collection_token(collection) FROM articles;
+    """,
+    # 4: answers a front end showed, for paging and follow-ups after a restart
+    """
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: buttons carry the id
+        ref TEXT UNIQUE,
+        asker TEXT,
+        collections TEXT NOT NULL,
+        record BLOB NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE INDEX answers_by_created ON answers (created);
     """,
 ]
 
@@ -811,6 +824,71 @@ class Store:
             list(article_pks),
         ) as cursor:
             return [StoredAttribution(*row) for row in await cursor.fetchall()]
+
+    # -- answers shown (index.conversations) -------------------------------------------
+
+    @_serialized
+    async def add_answer(
+        self, collections: str, record: bytes, asker: str | None, created: float, keep: int
+    ) -> int:
+        """Store one shown answer; forget all but the newest ``keep``. Returns its id."""
+        try:
+            async with self._db.execute(
+                "INSERT INTO answers (collections, record, asker, created) VALUES (?, ?, ?, ?)",
+                (collections, record, asker, created),
+            ) as cursor:
+                answer_id = int(cursor.lastrowid or 0)
+            await self._db.execute("DELETE FROM answers WHERE id <= ?", (answer_id - max(keep, 1),))
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return answer_id
+
+    @_serialized
+    async def update_answer(
+        self, answer_id: int, *, ref: str | None = None, record: bytes | None = None
+    ) -> None:
+        """Set an answer's front-end reference (e.g. its message id) and/or its record."""
+        try:
+            if ref is not None:
+                await self._db.execute("UPDATE answers SET ref = ? WHERE id = ?", (ref, answer_id))
+            if record is not None:
+                await self._db.execute(
+                    "UPDATE answers SET record = ? WHERE id = ?", (record, answer_id)
+                )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+
+    async def get_answer(
+        self, *, answer_id: int | None = None, ref: str | None = None
+    ) -> tuple[int, str, str | None, bytes, float] | None:
+        """``(id, collections, asker, record, created)`` of a stored answer, by id or ref."""
+        column, value = ("id", answer_id) if answer_id is not None else ("ref", ref)
+        async with self._db.execute(
+            f"SELECT id, collections, asker, record, created FROM answers WHERE {column} = ?",
+            (value,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return int(row[0]), str(row[1]), row[2], bytes(row[3]), float(row[4])
+
+    @_serialized
+    async def prune_answers(self, before: float) -> int:
+        """Forget answers stored before ``before`` (a Unix time); returns how many."""
+        try:
+            async with self._db.execute(
+                "DELETE FROM answers WHERE created < ?", (before,)
+            ) as cursor:
+                count = cursor.rowcount
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return max(count, 0)
 
     async def database_bytes(self) -> int:
         return sum(
