@@ -303,7 +303,7 @@ def test_item3_cli_questions_not_utf8_or_too_long_do_not_end_the_batch(tmp_path:
     assert "not valid text" in lines[1]["error"] and not lines[1]["quotes"]
     assert "1,001 characters long" in lines[2]["error"]
     assert lines[3]["question"] == "Who won the 1998 Tour de France?" and not lines[3]["answered"]
-    assert code == 2  # some questions could not be asked
+    assert code == 3  # some questions could not be asked
 
     code, out, err = _newsbot_bytes(tmp_path / "data", "ask", b"What did Marks say \xff?")
     assert code == 1 and not out
