@@ -41,7 +41,8 @@ class Article:
 
 @dataclass(frozen=True)
 class Passage:
-    """A span of an article: whole sentences inside one paragraph."""
+    """A span of an article: whole sentences inside one paragraph (in an article of very
+    many short paragraphs, across several; ``paragraph`` is the one it starts in)."""
 
     ordinal: int
     paragraph: int

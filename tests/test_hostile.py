@@ -164,6 +164,19 @@ async def test_item3_invalid_utf8_question_is_a_clear_error(library: Library) ->
     assert answer.answered  # the library still answers after the refused question
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["\x01\x02\x7f?", "🙂" * 300, "ﷺ" * 200, "\u202eWhat did Whitfield say?", "a\u0300" * 600],
+)
+async def test_item3_odd_questions_reach_the_real_tokenizer_safely(
+    library: Library, question: str
+) -> None:
+    await library.ingest([HARBOR], collection="global")
+    answer = await library.ask(question, collections=["global"])
+    for quote in answer.quotes:
+        assert HARBOR.text[quote.start : quote.end] == quote.text
+
+
 # -- item 4: HTML extraction bounded by the page's size ------------------------------------
 
 
@@ -189,6 +202,19 @@ def test_item4_element_count_is_checked_after_parsing_too() -> None:
     assert f"HTML elements; newsbot reads pages of at most {MAX_HTML_ELEMENTS:,}" in (
         failure.reason
     )
+
+
+def test_item4_thousands_of_inline_tags_in_one_paragraph_keep_their_text() -> None:
+    # 29,000 <span> in one <p> cost 15 s of CPU in trafilatura (quadratic); their tags are
+    # now dropped before extraction and the text runs joined (benchmarks/hostile.py times it).
+    html = (
+        "<html><body><article><p>"
+        + "".join(f"<span>Word {n}.</span> " for n in range(29_000))
+        + "</p></article></body></html>"
+    )
+    article = extract_html(html, origin="spans.html")
+    assert article.text.startswith("Word 0. Word 1. Word 2.")
+    assert article.text.endswith("Word 28999.")
 
 
 # -- item 9: articles with no words; NFC/NFD copies; one-line paragraphs --------------------
