@@ -114,6 +114,8 @@ async def _ask(library: Any, args: argparse.Namespace) -> int:
 def format_answer(answer: Answer) -> str:
     """An answer for a terminal: numbered quotes with their citations."""
     lines = [f"Q: {answer.question}"]
+    if answer.note:
+        lines.append(f"Note: {answer.note}")
     if not answer.answered:
         lines.append(answer.message or "Nothing found.")
         return "\n".join(lines) + "\n"

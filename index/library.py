@@ -18,6 +18,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,9 @@ from index.models import (
     Quote,
     Stats,
 )
-from index.search import content_words, hybrid_search, pair_coverage, word_coverage
+from index.search import CANDIDATES, content_words, hybrid_search, pair_coverage, word_coverage
 from index.store import NewAttribution, Store, StoredAttribution
+from index.timeframe import TimeFilter, parse_timeframe
 from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
 
 log = logging.getLogger(__name__)
@@ -118,6 +120,8 @@ class Library:
         self._model_mismatch: str | None = None
         self.reindex_progress: tuple[int, int] | None = None
         self.feeds = FeedService(self)
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The clock time expressions in questions are read against (tests replace it)."""
         """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`)."""
 
     # -- life cycle ------------------------------------------------------------------
@@ -477,7 +481,9 @@ class Library:
     ) -> Answer:
         """Answer with up to ``limit`` verbatim quotes from articles in ``collections``.
 
-        ``article_ids`` restricts the answer to those articles (follow-up questions).
+        ``article_ids`` restricts the answer to those articles (follow-up questions). A time
+        expression ("this week", "in May", "latest") limits the articles to those published
+        then (see :mod:`index.timeframe`) and puts the newest first.
         """
         question = question.strip()
         if not question:
@@ -488,21 +494,45 @@ class Library:
                 f"under {MAX_QUESTION_CHARS:,}."
             )
         self._require_model_match()
+        frame = parse_timeframe(question, self.now())
+        if frame is None:
+            return await self._ask(question, collections, limit, article_ids, None)
+        published_window = TimeFilter(frame)
+        wanted = 3 * limit if frame.newest_first else limit  # the newest may rank lower
+        answer = await self._ask(frame.question, collections, wanted, article_ids, published_window)
+        return published_window.finish(answer, question, limit)
+
+    async def _ask(
+        self,
+        question: str,
+        collections: Sequence[str],
+        limit: int,
+        article_ids: Sequence[str] | None,
+        published_window: TimeFilter | None,
+    ) -> Answer:
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
         query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
         names = speakers_in_question(question)
         if names:
             answer = await self._answer_person(
-                question, names, query_vector, collections, limit, article_ids
+                question, names, query_vector, collections, limit, article_ids, published_window
             )
             if answer is None and (completed := await self._complete_name(names, collections)):
                 answer = await self._answer_person(
-                    question, [completed], query_vector, collections, limit, article_ids
+                    question,
+                    [completed],
+                    query_vector,
+                    collections,
+                    limit,
+                    article_ids,
+                    published_window,
                 )
             if answer is not None:
                 return answer
-        return await self._answer_general(question, query_vector, collections, limit, article_ids)
+        return await self._answer_general(
+            question, query_vector, collections, limit, article_ids, published_window
+        )
 
     async def _complete_name(self, names: Sequence[str], collections: Sequence[str]) -> str | None:
         """The one speaker surname that a single, unknown, cut-short name begins ("Obam"
@@ -523,6 +553,7 @@ class Library:
         collections: Sequence[str],
         limit: int,
         article_ids: Sequence[str] | None,
+        published_window: TimeFilter | None = None,
     ) -> Answer | None:
         """What a named person said: their attributed statements, else passages naming them."""
         keys = sorted({answering.speaker_key(n) for n in names} - {""})
@@ -553,6 +584,12 @@ class Library:
             if (article := await self.store.article_by_pk(pk)) is not None
             and (article_ids is None or article.id in article_ids)
         }
+        if published_window is not None:
+            articles = dict(
+                published_window.keep(
+                    list(articles.items()), lambda pair: pair[1].id, lambda pair: pair[1].published
+                )
+            )
         if any(len(name.split()) > 1 for name in names):
             # "Robert Gordon", "Armed Services Committee": articles holding the whole name
             # beat ones that only share its last word (Jay Carney for Dave Carney).
@@ -644,9 +681,15 @@ class Library:
         collections: Sequence[str],
         limit: int,
         article_ids: Sequence[str] | None,
+        published_window: TimeFilter | None = None,
     ) -> Answer:
         candidates = await hybrid_search(
-            self.store, self._indexes, question, query_vector, collections
+            self.store,
+            self._indexes,
+            question,
+            query_vector,
+            collections,
+            limit=CANDIDATES if published_window is None else 4 * CANDIDATES,
         )
         passages = await self.store.passages(c.passage_id for c in candidates)
         if article_ids is not None:
@@ -657,6 +700,12 @@ class Library:
                 if c.passage_id in passages and passages[c.passage_id].article_id in allowed
             ]
         candidates = [c for c in candidates if c.passage_id in passages]
+        if published_window is not None:
+            candidates = published_window.keep(
+                candidates,
+                lambda c: passages[c.passage_id].article_id,
+                lambda c: passages[c.passage_id].published,
+            )
         vectors = await self.store.passage_embeddings(
             [c.passage_id for c in candidates if c.dense_rank is None], self.embedder.dimension
         )

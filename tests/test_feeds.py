@@ -7,6 +7,7 @@ SQLite, FAISS, the fetcher and feedparser are real.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from index.config import Settings
 from index.errors import UrlRefused
 from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle
 from index.feeds.parse import NotAFeed, html_to_text, parse_feed
+from index.feeds.scheduler import FeedScheduler
 from index.library import Library
 from tests.conftest import HashingEmbedder
 from tests.feeds_site import FakeClock, Item, Site, serve_site
@@ -371,3 +373,41 @@ def test_parse_rdf() -> None:
 def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
     assert html_to_text("<p>A<br>b</p><script>x()</script><ul><li>c</li></ul>") == "A\n\nb\n\nc"
     assert html_to_text("plain &amp; simple") == "plain & simple"
+
+
+async def test_scheduler_polls_in_the_background_and_stops_cleanly(
+    lib: Library, site: Site, clock: FakeClock
+) -> None:
+    url = site.publish("/feed.xml", "Harbour Times", [story(0), story(1)])
+    events: list[object] = []
+    scheduler = FeedScheduler(lib.feeds, notify=events.append, tick=3600)
+
+    async def until(count: int) -> None:
+        for _ in range(400):
+            if await lib.count_articles(collections=[A]) == count:
+                return
+            answer = await lib.ask("What did Ada Marsh say?", collections=[A])  # meanwhile
+            assert answer.question == "What did Ada Marsh say?"
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"never reached {count} articles")
+
+    await lib.feeds.add(url, collection=A, channel_id=3, announce=True)
+    scheduler.start()
+    try:
+        scheduler.wake()  # no hour-long wait: a feed was just added
+        await until(2)
+        site.publish("/feed.xml", "Harbour Times", [story(2), story(0), story(1)])
+        clock.advance(15 * 60 + 1)
+        await asyncio.sleep(0.05)
+        scheduler.wake()
+        await until(3)
+        for _ in range(100):
+            if events:
+                break
+            await asyncio.sleep(0.02)
+        assert [e.title for e in events] == ["Council settles the ferry timetable question"]
+        assert scheduler.running
+    finally:
+        await scheduler.stop()  # while it naps
+    assert not scheduler.running
+    await scheduler.stop()  # twice is fine
