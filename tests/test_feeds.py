@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from index.config import Settings
-from index.errors import UrlRefused
+from index.errors import NewsbotError, UrlRefused
 from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle
 from index.feeds.parse import NotAFeed, html_to_text, parse_feed
 from index.feeds.scheduler import FeedScheduler
@@ -411,3 +411,18 @@ async def test_scheduler_polls_in_the_background_and_stops_cleanly(
         await scheduler.stop()  # while it naps
     assert not scheduler.running
     await scheduler.stop()  # twice is fine
+
+
+def test_feed_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().feed_scheduler is False  # a bare library never polls by itself
+    settings = Settings.from_env()
+    assert settings.feed_scheduler and settings.feed_interval == 15 * 60
+    monkeypatch.setenv("NEWSBOT_FEED_INTERVAL_MINUTES", "1")
+    monkeypatch.setenv("NEWSBOT_FEED_SCHEDULER", "false")
+    monkeypatch.setenv("NEWSBOT_FEED_ITEMS_PER_POLL", "3")
+    settings = Settings.from_env()
+    assert settings.feed_interval == 5 * 60  # the minimum
+    assert not settings.feed_scheduler and settings.feed_items_per_poll == 3
+    monkeypatch.setenv("NEWSBOT_FEED_MAX_FAILURES", "many")
+    with pytest.raises(NewsbotError, match="NEWSBOT_FEED_MAX_FAILURES"):
+        Settings.from_env()

@@ -176,3 +176,22 @@ async def test_questions_without_time_are_unchanged(pier_library: Library) -> No
     assert answer.answered and answer.note is None
     assert "note" not in answer.to_json()
     assert len({q.article_id for q in answer.quotes}) >= 3
+
+
+def test_the_note_is_shown_on_discord_and_in_the_terminal() -> None:
+    from bot.cli import format_answer
+    from bot.render import answer_embed, embed_problems
+    from index.models import Answer, Quote
+
+    note = "2 undated articles were not considered for “this week”."
+    empty = Answer("What did Marsh say this week?", False, (), message="Nothing.", note=note)
+    assert note in (answer_embed(empty).description or "")
+    assert f"Note: {note}" in format_answer(empty)
+    quote = Quote(
+        "pier-delay", "news", "Pier vote delayed", "Harbour Times", None, "2026-05-05", 2,
+        0, 10, "We need another month.", "Ada Marsh", 0.8,
+    )  # fmt: skip
+    answered = Answer("What did Marsh say this week?", True, (quote,), note=note)
+    embed = answer_embed(answered)
+    assert note in (embed.footer.text or "") and embed_problems(embed) == []
+    assert "2026-05-05" in (embed.description or "")
