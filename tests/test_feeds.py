@@ -322,6 +322,21 @@ async def test_bad_feeds_are_refused_with_clear_messages(
         await public.close()
 
 
+async def test_a_web_page_that_names_its_feed_is_followed_through_it(
+    lib: Library, site: Site
+) -> None:
+    url = site.publish("/feed.xml", "Harbour Times", [story(0)])
+    site.put(
+        "/",
+        b'<!doctype html><html><head><title>Harbour Times</title><link rel="alternate" '
+        b'type="application/rss+xml" title="News" href="/feed.xml"></head>'
+        b"<body><p>Front page</p></body></html>",
+        "text/html",
+    )
+    added = await lib.feeds.add(site.base + "/", collection=A)
+    assert added.feed.url == url and added.items == 1
+
+
 async def test_feeds_per_server_are_capped(
     feed_settings: Settings, site: Site, clock: FakeClock
 ) -> None:
