@@ -310,6 +310,8 @@ def format_answer(answer: Answer, width: int | None = None) -> str:
     terminal, a speaker's name never split) with their citations."""
     width = width or _width()
     lines = [f"Q: {answer.question}"]
+    if answer.note:
+        lines.append(f"Note: {answer.note}")
     if not answer.answered:
         lines.append(answer.message or "Nothing found.")
         return "\n".join(lines) + "\n"

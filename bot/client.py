@@ -23,12 +23,19 @@ from index.config import Settings
 from index.conversations import ShownAnswer
 from index.embedder import Embedder
 from index.errors import NewsbotError
+from index.feeds.scheduler import FeedScheduler
 from index.library import Library
 from index.models import GLOBAL_COLLECTION
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.ingest", "bot.cogs.articles", "bot.cogs.admin")
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.ingest",
+    "bot.cogs.articles",
+    "bot.cogs.admin",
+    "bot.cogs.feeds",
+)
 NO_MENTIONS = discord.AllowedMentions.none()
 CONTENT_LIMIT = 2000
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
@@ -64,6 +71,7 @@ class NewsBot(commands.Bot):
         self._library = library
         self._owns_library = library is None
         self.cooldowns = Cooldowns()
+        self.feed_scheduler: FeedScheduler | None = None
         self.tree.error(self.on_app_command_error)
 
     # -- life cycle --------------------------------------------------------------------
@@ -86,8 +94,21 @@ class NewsBot(commands.Bot):
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        self._start_feeds()
         if self.bot_settings.sync_commands:
             await self.sync_commands()
+
+    def _start_feeds(self) -> None:
+        """Poll RSS/Atom feeds in the background; each event is dispatched as
+        ``on_feed_event`` (posted by the feeds cog). NEWSBOT_FEED_SCHEDULER=false leaves the
+        scheduler built but not running (``feed_scheduler.run_once()`` polls by hand)."""
+        self.feed_scheduler = FeedScheduler(
+            self.library.feeds,
+            notify=lambda event: self.dispatch("feed_event", event),
+            tick=self.settings.feed_tick,
+        )
+        if self.settings.feed_scheduler:
+            self.feed_scheduler.start()
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to NEWSBOT_DEV_GUILD (instant) if set, else globally."""
@@ -102,6 +123,8 @@ class NewsBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            if self.feed_scheduler is not None:
+                await self.feed_scheduler.stop()
             await super().close()
         finally:
             if self._owns_library and self._library is not None:

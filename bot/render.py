@@ -204,12 +204,11 @@ def answer_embed(
     """One page of an answer: verbatim quotes, speakers, numbered citations."""
     title = fit(answer.question, TITLE_LIMIT)
     if not answer.answered or not answer.quotes:
+        message = answer.message or "I couldn't find that in the indexed articles."
+        if answer.note:
+            message += f"\n\n{answer.note}"
         return discord.Embed(
-            title=title,
-            description=fit(
-                answer.message or "I couldn't find that in the indexed articles.", DESCRIPTION_LIMIT
-            ),
-            colour=NOT_FOUND_COLOUR,
+            title=title, description=fit(message, DESCRIPTION_LIMIT), colour=NOT_FOUND_COLOUR
         )
     pages = page_count(answer, per_page)
     page = min(max(page, 0), pages - 1)
@@ -240,6 +239,8 @@ def answer_embed(
     footer = "Verbatim quotes. Reply to this message to ask a follow-up about these articles."
     if pages > 1:
         footer = f"Page {page + 1} of {pages} · {footer}"
+    if answer.note:  # e.g. undated articles left out of a time-limited question
+        footer = f"{trim(answer.note, 500)} · {footer}"
     embed.set_footer(text=footer)
     return embed
 

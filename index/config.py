@@ -86,8 +86,9 @@ class Settings:
     """Each next poll is moved by up to this share of the interval, so polls spread out."""
     feed_tick: float = 30.0
     """Seconds the scheduler sleeps between two looks for due feeds."""
-    feed_scheduler: bool = True
-    """Whether ``newsbot run`` polls feeds in the background."""
+    feed_scheduler: bool = False
+    """Whether the Discord bot polls feeds in the background: on in :meth:`from_env`
+    (``newsbot run``) unless NEWSBOT_FEED_SCHEDULER=false; off in a bare ``Settings()``."""
     encoder: str = "auto"
     """``auto`` (onnxruntime for the bundled model), ``onnx`` or ``sentence-transformers``."""
     cache_dir: Path | None = None

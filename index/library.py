@@ -20,6 +20,7 @@ import time
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,7 @@ from index.models import (
 from index.qa import answer_question
 from index.store import ExistingArticle, NewAttribution, Store
 from index.threads import limit_faiss_threads
+from index.timeframe import TimeFilter, parse_timeframe
 from index.validate import (
     check_article,
     check_question,
@@ -160,6 +162,8 @@ class Library:
 
             self._feeds = FeedService(self)
         return self._feeds
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The clock time expressions in questions are read against (tests replace it)."""
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -668,7 +672,9 @@ class Library:
         """Answer with up to ``limit`` verbatim quotes from articles in ``collections``.
 
         ``article_ids`` restricts the answer to those articles (follow-up questions);
-        quotes overlapping an ``exclude`` span (already shown) are left out.
+        quotes overlapping an ``exclude`` span (already shown) are left out. A time
+        expression ("this week", "in May", "latest") limits the articles to those published
+        then (see :mod:`index.timeframe`) and puts the newest first.
         """
         if exclude:
             answer = await self.ask(
@@ -680,6 +686,22 @@ class Library:
             return without_shown(answer, exclude, limit)
         question = check_question(question)
         self._require_model_match()
+        frame = parse_timeframe(question, self.now())
+        if frame is None:
+            return await self._ask(question, collections, limit, article_ids, None)
+        published_window = TimeFilter(frame)
+        wanted = 3 * limit if frame.newest_first else limit  # the newest may rank lower
+        answer = await self._ask(frame.question, collections, wanted, article_ids, published_window)
+        return published_window.finish(answer, question, limit)
+
+    async def _ask(
+        self,
+        question: str,
+        collections: Sequence[str],
+        limit: int,
+        article_ids: Sequence[str] | None,
+        published_window: TimeFilter | None,
+    ) -> Answer:
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
         query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
@@ -692,6 +714,7 @@ class Library:
             dimension=self.embedder.dimension,
             limit=limit,
             article_ids=article_ids,
+            published_window=published_window,
         )
 
     # -- articles --------------------------------------------------------------------

@@ -212,7 +212,7 @@ async def test_bot_opens_its_library_in_setup_hook_and_closes_it(
     try:
         assert (await bot.library.count_articles(collections=["global"])) >= 1
         names = {command.name for command in bot.tree.get_commands()}
-        assert names == {"ask", "ingest", "articles", "remove", "reindex", "stats"}
+        assert names == {"ask", "ingest", "articles", "remove", "reindex", "stats", "feed"}
         for command in bot.tree.walk_commands():
             params = getattr(command, "parameters", [])
             assert command.description and all(p.description != "…" for p in params)

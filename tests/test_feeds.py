@@ -7,6 +7,7 @@ SQLite, FAISS, the fetcher and feedparser are real.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ from pathlib import Path
 import pytest
 
 from index.config import Settings
-from index.errors import UrlRefused
+from index.errors import NewsbotError, UrlRefused
 from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle
 from index.feeds.parse import NotAFeed, html_to_text, parse_feed
+from index.feeds.scheduler import FeedScheduler
 from index.library import Library
 from tests.conftest import HashingEmbedder
 from tests.feeds_site import FakeClock, Item, Site, serve_site
@@ -320,6 +322,21 @@ async def test_bad_feeds_are_refused_with_clear_messages(
         await public.close()
 
 
+async def test_a_web_page_that_names_its_feed_is_followed_through_it(
+    lib: Library, site: Site
+) -> None:
+    url = site.publish("/feed.xml", "Harbour Times", [story(0)])
+    site.put(
+        "/",
+        b'<!doctype html><html><head><title>Harbour Times</title><link rel="alternate" '
+        b'type="application/rss+xml" title="News" href="/feed.xml"></head>'
+        b"<body><p>Front page</p></body></html>",
+        "text/html",
+    )
+    added = await lib.feeds.add(site.base + "/", collection=A)
+    assert added.feed.url == url and added.items == 1
+
+
 async def test_feeds_per_server_are_capped(
     feed_settings: Settings, site: Site, clock: FakeClock
 ) -> None:
@@ -371,3 +388,56 @@ def test_parse_rdf() -> None:
 def test_html_to_text_keeps_paragraphs_and_drops_scripts() -> None:
     assert html_to_text("<p>A<br>b</p><script>x()</script><ul><li>c</li></ul>") == "A\n\nb\n\nc"
     assert html_to_text("plain &amp; simple") == "plain & simple"
+
+
+async def test_scheduler_polls_in_the_background_and_stops_cleanly(
+    lib: Library, site: Site, clock: FakeClock
+) -> None:
+    url = site.publish("/feed.xml", "Harbour Times", [story(0), story(1)])
+    events: list[object] = []
+    scheduler = FeedScheduler(lib.feeds, notify=events.append, tick=3600)
+
+    async def until(count: int) -> None:
+        for _ in range(400):
+            if await lib.count_articles(collections=[A]) == count:
+                return
+            answer = await lib.ask("What did Ada Marsh say?", collections=[A])  # meanwhile
+            assert answer.question == "What did Ada Marsh say?"
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"never reached {count} articles")
+
+    await lib.feeds.add(url, collection=A, channel_id=3, announce=True)
+    scheduler.start()
+    try:
+        scheduler.wake()  # no hour-long wait: a feed was just added
+        await until(2)
+        site.publish("/feed.xml", "Harbour Times", [story(2), story(0), story(1)])
+        clock.advance(15 * 60 + 1)
+        await asyncio.sleep(0.05)
+        scheduler.wake()
+        await until(3)
+        for _ in range(100):
+            if events:
+                break
+            await asyncio.sleep(0.02)
+        assert [e.title for e in events] == ["Council settles the ferry timetable question"]
+        assert scheduler.running
+    finally:
+        await scheduler.stop()  # while it naps
+    assert not scheduler.running
+    await scheduler.stop()  # twice is fine
+
+
+def test_feed_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().feed_scheduler is False  # a bare library never polls by itself
+    settings = Settings.from_env()
+    assert settings.feed_scheduler and settings.feed_interval == 15 * 60
+    monkeypatch.setenv("NEWSBOT_FEED_INTERVAL_MINUTES", "1")
+    monkeypatch.setenv("NEWSBOT_FEED_SCHEDULER", "false")
+    monkeypatch.setenv("NEWSBOT_FEED_ITEMS_PER_POLL", "3")
+    settings = Settings.from_env()
+    assert settings.feed_interval == 5 * 60  # the minimum
+    assert not settings.feed_scheduler and settings.feed_items_per_poll == 3
+    monkeypatch.setenv("NEWSBOT_FEED_MAX_FAILURES", "many")
+    with pytest.raises(NewsbotError, match="NEWSBOT_FEED_MAX_FAILURES"):
+        Settings.from_env()

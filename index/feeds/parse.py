@@ -31,6 +31,33 @@ _SKIP_TAGS = frozenset({"script", "style", "noscript", "iframe", "object", "temp
 class NotAFeed(FetchError):
     """The address answered, but not with an RSS, Atom or RDF feed."""
 
+    def __init__(self, message: str, links: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.links = links or []
+        """Feeds the page announces (``<link rel="alternate" type="application/rss+xml">``)."""
+
+
+_FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+
+
+def feed_links(body: bytes, base: str) -> list[str]:
+    """The RSS/Atom feeds an HTML page links to in its head (feed autodiscovery)."""
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(body[:1_000_000])
+    except (ValueError, lxml.etree.ParserError):
+        return []
+    links = []
+    for element in root.iter("link"):
+        rels = (element.get("rel") or "").lower().split()
+        kind = (element.get("type") or "").lower().split(";")[0].strip()
+        if "alternate" in rels and kind in _FEED_TYPES:
+            link = _absolute(element.get("href"), base)
+            if link and link not in links:
+                links.append(link)
+    return links
+
 
 @dataclass(frozen=True)
 class FeedItem:
@@ -67,7 +94,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         hint = ""
         if body.lstrip()[:200].lower().startswith((b"<!doctype html", b"<html")):
             hint = " It is a web page; look on it for the RSS or Atom link and use that."
-        raise NotAFeed(f"{url} is not an RSS or Atom feed.{hint}")
+        raise NotAFeed(f"{url} is not an RSS or Atom feed.{hint}", feed_links(body, url))
     feed = parsed.feed
     title = _clean_title(feed.get("title"))
     link = _absolute(feed.get("link"), url)

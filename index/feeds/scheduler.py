@@ -26,7 +26,8 @@ class FeedScheduler:
         self.notify = notify
         self.tick = max(0.01, tick)
         self._task: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
+        self._woken = False
+        self._sleeping = False
 
     @property
     def running(self) -> bool:
@@ -38,7 +39,11 @@ class FeedScheduler:
 
     def wake(self) -> None:
         """Look for due feeds now (a feed was just added) instead of at the next tick."""
-        self._wake.set()
+        if self._woken:
+            return
+        self._woken = True
+        if self._task is not None and self._sleeping:
+            self._task.cancel()  # ends the nap only: _run tells it from stop() by _woken
 
     async def stop(self) -> None:
         """Stop polling; a poll in progress is cancelled (its items are taken in again next
@@ -46,6 +51,7 @@ class FeedScheduler:
         task, self._task = self._task, None
         if task is None:
             return
+        self._woken = False
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
@@ -54,11 +60,26 @@ class FeedScheduler:
         """Poll the feeds that are due now."""
         return await self.service.poll_due(notify=self.notify)
 
+    async def _nap(self) -> None:
+        """Sleep one tick (a single timer: a test harness with a virtual clock, SimCord,
+        sees an idle scheduler as parked), unless woken."""
+        if self._woken:
+            return
+        self._sleeping = True
+        try:
+            await asyncio.sleep(self.tick)
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if not self._woken or task is None or task.cancelling() > 1:
+                raise  # stop(), not wake()
+            task.uncancel()
+        finally:
+            self._sleeping = False
+
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.tick)
-            self._wake.clear()
+            await self._nap()
+            self._woken = False
             try:
                 reports = await self.run_once()
             except asyncio.CancelledError:

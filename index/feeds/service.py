@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from index.errors import FetchError, NewsbotError
 from index.feeds.items import PageCache, item_article, item_article_id
-from index.feeds.parse import FeedItem, ParsedFeed, parse_feed
+from index.feeds.parse import FeedItem, NotAFeed, ParsedFeed, parse_feed
 from index.feeds.store import DISABLED, Feed, FeedListing, FeedStore, Subscription
 from index.fetch import allow_any, check_url, fetch_feed, make_session, public_only
 from index.models import IngestedArticle, IngestFailure
@@ -126,15 +126,13 @@ class FeedService:
         """Follow a feed from ``collection``: it is downloaded once to check that it is a
         feed (and for its title); its items go in at the next poll."""
         url = str(check_url(url.strip(), self._policy))
-        response = await fetch_feed(
-            url,
-            policy=self._policy,
-            timeout=self.settings.fetch_timeout,
-            max_bytes=self.settings.fetch_max_bytes,
-        )
-        parsed = await asyncio.to_thread(
-            parse_feed, response.body, response.url, response.content_type
-        )
+        try:
+            parsed = await self._download(url)
+        except NotAFeed as error:
+            if not error.links:
+                raise
+            url = error.links[0]  # a web page that names its feed: follow that
+            parsed = await self._download(url)
         feed, subscription, new = await self.store.subscribe(
             url=url,
             title=parsed.title,
@@ -147,6 +145,17 @@ class FeedService:
             limit=self.settings.feeds_per_collection,
         )
         return AddedFeed(feed, subscription, new, len(parsed.items))
+
+    async def _download(self, url: str) -> ParsedFeed:
+        response = await fetch_feed(
+            url,
+            policy=self._policy,
+            timeout=self.settings.fetch_timeout,
+            max_bytes=self.settings.fetch_max_bytes,
+        )
+        return await asyncio.to_thread(
+            parse_feed, response.body, response.url, response.content_type
+        )
 
     async def list(self, *, collections: Sequence[str]) -> list[FeedListing]:
         return await self.store.listings(collections)
@@ -198,7 +207,11 @@ class FeedService:
 
             async def one(feed: Feed) -> PollReport:
                 async with limit:
-                    report = await self.poll_feed(feed, pages=pages)
+                    try:
+                        report = await self.poll_feed(feed, pages=pages)
+                    except NewsbotError as error:  # e.g. the model changed: not the feed's fault
+                        log.warning("feed %s not polled: %s", feed.url, error)
+                        return PollReport(feed, "failed", error=str(error))
                 for event in report.events:
                     await _notify(notify, event)
                 return report

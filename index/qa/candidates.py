@@ -15,8 +15,16 @@ import numpy as np
 from index import answer as answering
 from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
-from index.search import Candidate, content_words, hybrid_search, pair_coverage, word_coverage
+from index.search import (
+    CANDIDATES,
+    Candidate,
+    content_words,
+    hybrid_search,
+    pair_coverage,
+    word_coverage,
+)
 from index.store import Store, StoredAttribution, StoredPassage
+from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
 
 MAX_PERSON_ARTICLES = 80
@@ -42,6 +50,7 @@ async def person_statements(
     collections: Sequence[str],
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> PersonCandidates | None:
     """What a named person said: their attributed statements, else passages naming them."""
     keys = sorted({answering.speaker_key(n) for n in names} - {""})
@@ -64,6 +73,12 @@ async def person_statements(
         if (article := await store.article_by_pk(pk)) is not None
         and (article_ids is None or article.id in article_ids)
     }
+    if published_window is not None:
+        articles = dict(
+            published_window.keep(
+                list(articles.items()), lambda pair: pair[1].id, lambda pair: pair[1].published
+            )
+        )
     if any(len(name.split()) > 1 for name in names):
         # "Robert Gordon", "Armed Services Committee": articles holding the whole name
         # beat ones that only share its last word (Jay Carney for Dave Carney).
@@ -148,9 +163,14 @@ async def general_candidates(
     collections: Sequence[str],
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> GeneralCandidates:
-    """Hybrid-search candidates with dense cosine, word and pair coverage filled in."""
-    candidates = await hybrid_search(store, indexes, question, query_vector, collections)
+    """Hybrid-search candidates with dense cosine, word and pair coverage filled in; with
+    a time frame, more are gathered, then those published outside it are left out."""
+    wanted = CANDIDATES if published_window is None else 4 * CANDIDATES
+    candidates = await hybrid_search(
+        store, indexes, question, query_vector, collections, limit=wanted
+    )
     passages = await store.passages(c.passage_id for c in candidates)
     if article_ids is not None:
         allowed = set(article_ids)
@@ -160,6 +180,12 @@ async def general_candidates(
             if c.passage_id in passages and passages[c.passage_id].article_id in allowed
         ]
     candidates = [c for c in candidates if c.passage_id in passages]
+    if published_window is not None:
+        candidates = published_window.keep(
+            candidates,
+            lambda c: passages[c.passage_id].article_id,
+            lambda c: passages[c.passage_id].published,
+        )
     vectors = await store.passage_embeddings(
         [c.passage_id for c in candidates if c.dense_rank is None], dimension
     )

@@ -11,6 +11,7 @@ from index.models import Answer
 from index.qa import abstention, candidates, ranking
 from index.qa.routing import complete_name, route
 from index.store import Store
+from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
 
 
@@ -24,12 +25,22 @@ async def answer_question(
     dimension: int,
     limit: int = 5,
     article_ids: Sequence[str] | None = None,
+    published_window: TimeFilter | None = None,
 ) -> Answer:
-    """Answer ``question`` (already validated and embedded) from ``collections``."""
+    """Answer ``question`` (already validated and embedded) from ``collections``;
+    ``published_window`` keeps only articles published in a question's time frame."""
     routed = route(question)
     if routed.names:
         answer = await _answer_person(
-            store, question, routed.names, query_vector, collections, limit, article_ids, dimension
+            store,
+            question,
+            routed.names,
+            query_vector,
+            collections,
+            limit,
+            article_ids,
+            dimension,
+            published_window,
         )
         if answer is None and (completed := await complete_name(store, routed.names, collections)):
             answer = await _answer_person(
@@ -41,11 +52,20 @@ async def answer_question(
                 limit,
                 article_ids,
                 dimension,
+                published_window,
             )
         if answer is not None:
             return answer
     return await _answer_general(
-        store, indexes, question, query_vector, collections, limit, article_ids, dimension
+        store,
+        indexes,
+        question,
+        query_vector,
+        collections,
+        limit,
+        article_ids,
+        dimension,
+        published_window,
     )
 
 
@@ -58,10 +78,19 @@ async def _answer_person(
     limit: int,
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> Answer | None:
     topic = answering.topic_words(question, names)
     found = await candidates.person_statements(
-        store, question, names, topic, query_vector, collections, article_ids, dimension
+        store,
+        question,
+        names,
+        topic,
+        query_vector,
+        collections,
+        article_ids,
+        dimension,
+        published_window,
     )
     if found is None:
         return None
@@ -80,9 +109,17 @@ async def _answer_general(
     limit: int,
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> Answer:
     found = await candidates.general_candidates(
-        store, indexes, question, query_vector, collections, article_ids, dimension
+        store,
+        indexes,
+        question,
+        query_vector,
+        collections,
+        article_ids,
+        dimension,
+        published_window,
     )
     chosen = ranking.choose_general(
         found.candidates, limit, abstention.general_threshold(article_ids)
