@@ -67,36 +67,62 @@ def admin_only() -> Callable[[T], T]:
 
 
 class Cooldowns:
-    """Per-user cooldowns in named buckets (``ask``, ``ingest``), bounded in memory."""
+    """Per-user cooldowns in named buckets (``ask``, ``ingest``), bounded in memory.
+
+    Checking (:meth:`left`) and charging (:meth:`charge`) are separate: a command checks
+    first and charges only once it starts real work, so refused input, a closed form or a
+    hint costs nothing.
+    """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._last: dict[tuple[str, int], tuple[float, float]] = {}
 
-    def retry_after(self, bucket: str, user_id: int, seconds: float) -> float:
-        """0 and start a new cooldown when the user may go; else the seconds left."""
-        if seconds <= 0:
+    def left(self, bucket: str, user_id: int) -> float:
+        """Seconds until the user may go again (0 when they may)."""
+        last = self._last.get((bucket, user_id))
+        if last is None:
             return 0.0
+        return max(0.0, last[0] + last[1] - self._clock())
+
+    def charge(self, bucket: str, user_id: int, seconds: float) -> None:
+        """Start a cooldown of ``seconds`` for the user."""
+        if seconds <= 0:
+            return
         now = self._clock()
-        key = (bucket, user_id)
-        last = self._last.get(key)
-        if last is not None and now < last[0] + last[1]:
-            return last[0] + last[1] - now
-        self._last[key] = (now, seconds)
+        self._last[(bucket, user_id)] = (now, seconds)
         if len(self._last) > 10_000:
             self._last = {k: v for k, v in self._last.items() if now < v[0] + v[1]}
+
+    def retry_after(self, bucket: str, user_id: int, seconds: float) -> float:
+        """0 and charge a new cooldown when the user may go; else the seconds left."""
+        if seconds <= 0:
+            return 0.0
+        left = self.left(bucket, user_id)
+        if left > 0:
+            return left
+        self.charge(bucket, user_id, seconds)
         return 0.0
 
 
 def cooldown(bucket: str, setting: str) -> Callable[[T], T]:
-    """App-command check: one use per user every ``bot_settings.<setting>`` seconds."""
+    """App-command check: refuse a user still cooling down from ``bucket``.
+
+    Only checks; the command calls :func:`charge` when it starts work.
+    """
 
     async def predicate(interaction: discord.Interaction) -> bool:
         bot: NewsBot = interaction.client  # type: ignore[assignment]
         seconds = float(getattr(bot.bot_settings, setting))
-        left = bot.cooldowns.retry_after(bucket, interaction.user.id, seconds)
+        left = bot.cooldowns.left(bucket, interaction.user.id)
         if left > 0:
             raise app_commands.CommandOnCooldown(app_commands.Cooldown(1, seconds), left)
         return True
 
     return app_commands.check(predicate)
+
+
+def charge(interaction: discord.Interaction, bucket: str, setting: str) -> None:
+    """Start the user's ``bucket`` cooldown (``bot_settings.<setting>`` seconds)."""
+    bot: NewsBot = interaction.client  # type: ignore[assignment]
+    bot.cooldowns.charge(bucket, interaction.user.id, float(getattr(bot.bot_settings, setting)))

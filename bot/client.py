@@ -10,10 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
-from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -21,50 +18,32 @@ from discord.ext import commands
 
 from bot.checks import Cooldowns, GuildOnly, NotAdmin
 from bot.config import BotSettings, ConfigError
+from bot.render import for_discord
 from index.config import Settings
+from index.conversations import ShownAnswer
 from index.embedder import Embedder
 from index.errors import NewsbotError
+from index.feeds.scheduler import FeedScheduler
 from index.library import Library
 from index.models import GLOBAL_COLLECTION
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.ingest", "bot.cogs.articles", "bot.cogs.admin")
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.ingest",
+    "bot.cogs.articles",
+    "bot.cogs.admin",
+    "bot.cogs.feeds",
+)
 NO_MENTIONS = discord.AllowedMentions.none()
+CONTENT_LIMIT = 2000
 GENERIC_APOLOGY = "Sorry, something went wrong on my side. It has been logged; please try again."
 
 
 def guild_collection(guild_id: int) -> str:
     """The collection holding one server's articles."""
     return f"guild:{guild_id}"
-
-
-@dataclass(frozen=True)
-class Remembered:
-    """What an answer message cited, for follow-up questions replying to it."""
-
-    collections: tuple[str, ...]
-    article_ids: tuple[str, ...]
-
-
-class AnswerMemory:
-    """A bounded map ``message id -> Remembered`` (oldest forgotten first)."""
-
-    def __init__(self, size: int = 1000) -> None:
-        self.size = max(1, size)
-        self._items: OrderedDict[int, Remembered] = OrderedDict()
-
-    def remember(self, message_id: int, collections: Any, article_ids: Any) -> None:
-        self._items[message_id] = Remembered(tuple(collections), tuple(dict.fromkeys(article_ids)))
-        self._items.move_to_end(message_id)
-        while len(self._items) > self.size:
-            self._items.popitem(last=False)
-
-    def get(self, message_id: int | None) -> Remembered | None:
-        return self._items.get(message_id) if message_id is not None else None
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class NewsBot(commands.Bot):
@@ -92,7 +71,7 @@ class NewsBot(commands.Bot):
         self._library = library
         self._owns_library = library is None
         self.cooldowns = Cooldowns()
-        self.answers = AnswerMemory(bot_settings.answer_memory)
+        self.feed_scheduler: FeedScheduler | None = None
         self.tree.error(self.on_app_command_error)
 
     # -- life cycle --------------------------------------------------------------------
@@ -107,10 +86,29 @@ class NewsBot(commands.Bot):
         if self._library is None:
             log.info("opening the library in %s", self.settings.data_dir)
             self._library = await Library.open(self.settings, embedder=self._embedder)
+        self._library.conversations.keep = self.bot_settings.answer_memory
+        await self._library.conversations.prune(self.answer_seconds)
+        # The buttons of answers and lists sent before a restart keep working.
+        from bot.views import PERSISTENT_ITEMS
+
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        self._start_feeds()
         if self.bot_settings.sync_commands:
             await self.sync_commands()
+
+    def _start_feeds(self) -> None:
+        """Poll RSS/Atom feeds in the background; each event is dispatched as
+        ``on_feed_event`` (posted by the feeds cog). NEWSBOT_FEED_SCHEDULER=false leaves the
+        scheduler built but not running (``feed_scheduler.run_once()`` polls by hand)."""
+        self.feed_scheduler = FeedScheduler(
+            self.library.feeds,
+            notify=lambda event: self.dispatch("feed_event", event),
+            tick=self.settings.feed_tick,
+        )
+        if self.settings.feed_scheduler:
+            self.feed_scheduler.start()
 
     async def sync_commands(self) -> None:
         """Sync slash commands: to NEWSBOT_DEV_GUILD (instant) if set, else globally."""
@@ -125,6 +123,8 @@ class NewsBot(commands.Bot):
 
     async def close(self) -> None:
         try:
+            if self.feed_scheduler is not None:
+                await self.feed_scheduler.stop()
             await super().close()
         finally:
             if self._owns_library and self._library is not None:
@@ -142,6 +142,20 @@ class NewsBot(commands.Bot):
 
     async def on_message(self, message: discord.Message) -> None:
         """No prefix commands: mentions and replies are handled by the ask cog's listener."""
+
+    # -- answers -------------------------------------------------------------------------
+
+    @property
+    def answer_seconds(self) -> float:
+        return self.bot_settings.answer_days * 86_400
+
+    async def remember(self, shown: ShownAnswer) -> ShownAnswer:
+        """Store an answer about to be shown (its buttons and follow-ups need it), and
+        forget answers older than NEWSBOT_ANSWER_DAYS."""
+        conversations = self.library.conversations
+        stored = await conversations.remember(shown)
+        await conversations.prune(self.answer_seconds)
+        return stored
 
     # -- collections ---------------------------------------------------------------------
 
@@ -182,7 +196,7 @@ def error_text(error: BaseException) -> str | None:
             return f"That value isn't valid: {error}"
         error = original or error
     if isinstance(error, NewsbotError):
-        return str(error)
+        return for_discord(str(error))
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"You're going a bit fast: try again in {math.ceil(error.retry_after)} s."
     if isinstance(error, NotAdmin | GuildOnly):
@@ -235,6 +249,38 @@ async def send_error(interaction: discord.Interaction, text: str) -> None:
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
     except discord.HTTPException:
         log.warning("could not tell the user about an error: %s", text, exc_info=True)
+
+
+TOKEN_GONE = {10015, 50027}
+"""Discord error codes of an expired interaction token (Unknown / Invalid Webhook Token)."""
+
+
+async def finish(interaction: discord.Interaction, content: str) -> None:
+    """Show a long job's result: in the deferred reply, or, when the interaction token has
+    expired (15 minutes), as a channel message (a direct message if the channel is closed
+    to the bot), so the result is never lost."""
+    content = content[:CONTENT_LIMIT]
+    if not interaction.is_expired():
+        try:
+            await interaction.edit_original_response(
+                content=content, embeds=[], allowed_mentions=NO_MENTIONS
+            )
+            return
+        except discord.HTTPException as error:
+            if error.code not in TOKEN_GONE:
+                raise
+    late = f"{interaction.user.mention}: {content}"[:CONTENT_LIMIT]
+    channel = interaction.channel
+    if isinstance(channel, discord.abc.Messageable):
+        try:
+            await channel.send(late, allowed_mentions=NO_MENTIONS)
+            return
+        except discord.HTTPException:
+            log.info("could not post a late result in channel %s", interaction.channel_id)
+    try:
+        await interaction.user.send(content, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException:
+        log.warning("a late result could not be delivered: %s", content)
 
 
 async def defer(interaction: discord.Interaction, *, ephemeral: bool) -> None:

@@ -47,6 +47,19 @@ def _number(name: str, default: float) -> float:
     return number
 
 
+def _days(name: str, default: float) -> float:
+    value = _text(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of days, not {value!r}") from None
+    if number <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return number
+
+
 def _int(name: str, default: int | None) -> int | None:
     value = _text(name)
     if value is None:
@@ -78,8 +91,11 @@ class BotSettings:
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
     progress_interval: float = 2.0
     """Least seconds between two progress edits of a reply."""
-    answer_memory: int = 1000
-    """How many answer messages are remembered for reply follow-ups."""
+    answer_memory: int = 10_000
+    """How many answers are kept (in the database) for paging and reply follow-ups."""
+    answer_days: float = 30.0
+    """Answers older than this many days are forgotten: their buttons and replies to them
+    then ask for a new question."""
     sync_commands: bool = True
 
     @classmethod
@@ -95,4 +111,6 @@ class BotSettings:
             reindex_cooldown=_number("NEWSBOT_REINDEX_COOLDOWN", 600.0),
             max_upload_bytes=_int("NEWSBOT_MAX_UPLOAD_BYTES", DEFAULT_MAX_UPLOAD_BYTES)
             or DEFAULT_MAX_UPLOAD_BYTES,
+            answer_memory=_int("NEWSBOT_ANSWER_MEMORY", 10_000) or 10_000,
+            answer_days=_days("NEWSBOT_ANSWER_DAYS", 30.0),
         )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import discord
 
 from index.models import Answer, Article, IngestReport, Quote, Stats
+from index.sentences import paragraph_breaks
 
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 4096
@@ -105,19 +107,65 @@ def cite(title: str, url: str | None, *, limit: int = 100) -> str:
     return f"[{_link_text(title, limit)}]({safe})"
 
 
-def _details(source: str | None, published: str | None, paragraph: int | None) -> str:
+def discord_date(published: str) -> str:
+    """A date as a Discord timestamp (``<t:…:D>``, shown in each reader's language).
+
+    A bare date is taken at noon UTC, so it shows as the same day everywhere from UTC-11
+    to UTC+11; text that is not an ISO date is shown as it is (cut to 10 characters).
+    """
+    try:
+        moment = datetime.fromisoformat(published.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return fit(published[:10], 10)
+    if len(published.strip()) <= 10:
+        moment = moment.replace(hour=12)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"<t:{int(moment.timestamp())}:D>"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 passage``, ``2 passages``."""
+    return f"{count:,} {word if count == 1 else many or word + 's'}"
+
+
+_CLI_HINTS = (
+    (re.compile(r" ?\(NEWSBOT_[A-Z_]+\)"), ""),
+    (re.compile(r",? or set NEWSBOT_[A-Z_]+ back"), ""),
+    (re.compile(r" or raise the limit"), ""),
+    (re.compile(r"Run `newsbot reindex`[^.]*"), "Ask the bot's operator to reindex everything"),
+    (re.compile(r"/(\w+) or `newsbot \w+`"), r"/\1"),
+    (re.compile(r"only from the command line: `newsbot remove ID`"), "only by the bot's operator"),
+)
+
+
+def for_discord(text: str) -> str:
+    """A library message without hints that only make sense on the command line
+    (``newsbot …`` commands, ``NEWSBOT_*`` settings), which Discord users cannot act on."""
+    for pattern, replacement in _CLI_HINTS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def paragraphs_of(quote: Quote) -> str:
+    """``¶8``, or ``¶8–9`` for a quote running over two paragraphs."""
+    last = quote.paragraph + paragraph_breaks(quote.text)
+    return f"¶{quote.paragraph}" if last == quote.paragraph else f"¶{quote.paragraph}–{last}"
+
+
+def _details(source: str | None, published: str | None, paragraph: str | None) -> str:
     parts = [fit(source, 60)] if source else []
     if published:
-        parts.append(fit(published[:10], 10))
+        parts.append(discord_date(published))
     if paragraph is not None:
-        parts.append(f"¶{paragraph}")
+        parts.append(paragraph)
     return " · ".join(parts)
 
 
 def citation_line(number: int, quote: Quote) -> str:
     """``**[n]** [Title](url) · Outlet · date · ¶p`` (+ syndicated copies)."""
     line = f"**[{number}]** {cite(quote.title, quote.url)}"
-    details = _details(quote.source, quote.published, quote.paragraph)
+    details = _details(quote.source, quote.published, paragraphs_of(quote))
     if details:
         line += f" · {details}"
     if quote.also_in:
@@ -156,20 +204,27 @@ def answer_embed(
     """One page of an answer: verbatim quotes, speakers, numbered citations."""
     title = fit(answer.question, TITLE_LIMIT)
     if not answer.answered or not answer.quotes:
+        message = answer.message or "I couldn't find that in the indexed articles."
+        if answer.note:
+            message += f"\n\n{answer.note}"
         return discord.Embed(
-            title=title,
-            description=fit(
-                answer.message or "I couldn't find that in the indexed articles.", DESCRIPTION_LIMIT
-            ),
-            colour=NOT_FOUND_COLOUR,
+            title=title, description=fit(message, DESCRIPTION_LIMIT), colour=NOT_FOUND_COLOUR
         )
     pages = page_count(answer, per_page)
     page = min(max(page, 0), pages - 1)
     first = page * per_page
     shown = answer.quotes[first : first + per_page]
     heads: list[tuple[str, str]] = []
+    cited: dict[tuple[str, str], int] = {}
     for number, quote in enumerate(shown, start=first + 1):
         speaker = f"\n> — **{fit(quote.speaker, 100)}**" if quote.speaker else ""
+        key = (quote.collection, quote.article_id)
+        if key in cited:  # the article is named once per page
+            heads.append(
+                (f"**[{number}]** {paragraphs_of(quote)} · same article as [{cited[key]}]", speaker)
+            )
+            continue
+        cited[key] = number
         heads.append((citation_line(number, quote), speaker))
     fixed = sum(len(c) + len(s) + 4 for c, s in heads) + 2 * (len(shown) - 1)
     budget = min(QUOTE_CHARS, (DESCRIPTION_LIMIT - fixed) // len(shown))
@@ -184,6 +239,8 @@ def answer_embed(
     footer = "Verbatim quotes. Reply to this message to ask a follow-up about these articles."
     if pages > 1:
         footer = f"Page {page + 1} of {pages} · {footer}"
+    if answer.note:  # e.g. undated articles left out of a time-limited question
+        footer = f"{trim(answer.note, 500)} · {footer}"
     embed.set_footer(text=footer)
     return embed
 
@@ -302,10 +359,11 @@ def ingest_message(report: IngestReport) -> str:
         verb = _STATUS.get(item.status, item.status.capitalize())
         lines.append(
             f"{verb} **{fit(item.title, 150)}** (id {code(item.article_id)}, "
-            f"{item.passages} passages)"
+            f"{plural(item.passages, 'passage')})"
         )
     for failure in report.failures:
-        lines.append(f"Not added: {fit(failure.origin, 100)}: {fit(failure.reason, 400)}")
+        reason = for_discord(failure.reason)
+        lines.append(f"Not added: {fit(failure.origin, 100)}: {fit(reason, 400)}")
     if not lines:
         lines.append("Nothing was added: no articles found in the input.")
     return _join_lines(lines, CONTENT_LIMIT)

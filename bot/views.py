@@ -1,22 +1,47 @@
-"""Buttons and modals: answer pages and sources, article list pages, the paste-an-article form."""
+"""Buttons and modals: answer pages and sources, article list pages, the paste-an-article form.
+
+The buttons under answers and article lists are *persistent*: each is a
+:class:`discord.ui.DynamicItem` whose ``custom_id`` carries everything needed to act
+(``newsbot:answer:<answer id>:<action>:<page>``, ``newsbot:articles:<user>:<page>``),
+registered in the bot's ``setup_hook``, and answers are kept in the database
+(:mod:`index.conversations`). So they keep working after a restart, never time out, and
+never need the message edited to disable them (which fails where the bot cannot see the
+channel). A page asked for by someone other than who asked the question is shown to them
+privately; the public message only changes for its asker.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import logging
+import math
+import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.client import GENERIC_APOLOGY, NO_MENTIONS, error_text, send_error
-from bot.render import answer_embed, page_count, progress_message, sources_embed
-from index.models import Answer, ArticleInput
+from bot.render import (
+    QUOTES_PER_PAGE,
+    answer_embed,
+    articles_embed,
+    page_count,
+    progress_message,
+    sources_embed,
+)
+from index.conversations import ShownAnswer
+from index.models import ArticleInput
+
+if TYPE_CHECKING:
+    from bot.client import NewsBot
 
 log = logging.getLogger(__name__)
 
-VIEW_TIMEOUT = 15 * 60.0
+MODAL_TIMEOUT = 15 * 60.0
+ARTICLES_PER_PAGE = 10
+PREVIOUS, NEXT = "Previous", "Next"
+EXPIRED = "This answer is too old for its buttons; ask the question again."
 
 
 async def _report(interaction: discord.Interaction, error: Exception) -> None:
@@ -27,121 +52,175 @@ async def _report(interaction: discord.Interaction, error: Exception) -> None:
     await send_error(interaction, text)
 
 
-class _View(discord.ui.View):
-    """A view whose errors become ephemeral messages and which disables itself on timeout.
+def _is_ephemeral(interaction: discord.Interaction) -> bool:
+    message = interaction.message
+    return message is not None and message.flags.ephemeral
 
-    The message is kept as a channel message (see :meth:`attach`), not an
-    ``InteractionMessage``: that one is edited through the interaction's webhook token,
-    which expires after 15 minutes, exactly when the view times out.
-    """
 
-    message: discord.Message | discord.PartialMessage | None = None
+def _pager(
+    view: discord.ui.View, make: Callable[[str, int], discord.ui.Item[Any]], page: int, pages: int
+) -> None:
+    """Add "Previous"/"Next" to ``view`` (nothing for a single page)."""
+    if pages <= 1:
+        return
+    previous = make(PREVIOUS, max(page - 1, 0))
+    following = make(NEXT, min(page + 1, pages - 1))
+    previous.item.disabled = page <= 0  # type: ignore[attr-defined]
+    following.item.disabled = page >= pages - 1  # type: ignore[attr-defined]
+    view.add_item(previous)
+    view.add_item(following)
 
-    def attach(self, message: discord.Message) -> None:
-        """Remember the message carrying this view, to disable its buttons on timeout."""
-        channel = message.channel
-        if isinstance(message, discord.InteractionMessage) and hasattr(
-            channel, "get_partial_message"
-        ):
-            self.message = channel.get_partial_message(message.id)  # type: ignore[union-attr]
-        else:
-            self.message = message
 
-    async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
-    ) -> None:
-        await _report(interaction, error)
+# -- answers -----------------------------------------------------------------------------
 
-    async def on_timeout(self) -> None:
-        if self.message is None:
+
+class AnswerButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"newsbot:answer:(?P<id>\d+):(?P<action>page|sources):(?P<page>\d+)",
+):
+    """A page turn or "Sources" under an answer, working from the stored answer."""
+
+    def __init__(self, answer_id: int, action: str, page: int, label: str) -> None:
+        style = discord.ButtonStyle.primary if label == NEXT else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                style=style,
+                custom_id=f"newsbot:answer:{answer_id}:{action}:{page}",
+            )
+        )
+        self.answer_id, self.action, self.page = answer_id, action, page
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> AnswerButton:
+        label = getattr(item, "label", None) or "Sources"
+        return cls(int(match["id"]), match["action"], int(match["page"]), label)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self._act(interaction)
+        except Exception as error:
+            await _report(interaction, error)
+
+    async def _act(self, interaction: discord.Interaction) -> None:
+        bot: NewsBot = interaction.client  # type: ignore[assignment]
+        shown = await bot.library.conversations.get(self.answer_id)
+        if shown is None:
+            await interaction.response.send_message(
+                EXPIRED, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
             return
-        for item in self.children:
-            if isinstance(item, discord.ui.Button):
-                item.disabled = True
-        with contextlib.suppress(discord.HTTPException):
-            await self.message.edit(view=self)
+        if self.action == "sources":
+            await interaction.response.send_message(
+                embed=sources_embed(shown.answer), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        page = min(self.page, page_count(shown.answer) - 1)
+        embed, view = answer_embed(shown.answer, page), answer_view(shown, page)
+        if _is_ephemeral(interaction):
+            await interaction.response.edit_message(embed=embed, view=view)
+        elif shown.asker == str(interaction.user.id):
+            await interaction.response.edit_message(embed=embed, view=view)
+            await bot.library.conversations.mark_shown(shown, (page + 1) * QUOTES_PER_PAGE)
+        else:  # someone else's answer: their own private copy, the public one stays
+            await interaction.response.send_message(
+                embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
 
 
-class AnswerView(_View):
-    """Under an answer: "Back"/"More" page through up to 15 quotes, "Sources" lists articles."""
+def answer_view(shown: ShownAnswer, page: int = 0) -> discord.ui.View | None:
+    """The persistent buttons under an answer (``None`` for a non-answer)."""
+    if not shown.id or not shown.answer.answered or not shown.answer.quotes:
+        return None
+    view = discord.ui.View(timeout=None)
+    _pager(
+        view,
+        lambda label, target: AnswerButton(shown.id, "page", target, label),
+        page,
+        page_count(shown.answer),
+    )
+    view.add_item(AnswerButton(shown.id, "sources", 0, "Sources"))
+    return view
 
-    def __init__(self, answer: Answer, *, page: int = 0) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.answer = answer
-        self.page = page
-        self.pages = page_count(answer)
-        if self.pages <= 1:
-            self.remove_item(self.back)
-            self.remove_item(self.more)
-        self._sync()
 
-    def _sync(self) -> None:
-        self.back.disabled = self.page <= 0
-        self.more.disabled = self.page >= self.pages - 1
+# -- article lists -----------------------------------------------------------------------
 
-    def embed(self) -> discord.Embed:
-        return answer_embed(self.answer, self.page)
 
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        self.page = min(max(page, 0), self.pages - 1)
-        self._sync()
-        await interaction.response.edit_message(
-            embed=self.embed(), view=self, allowed_mentions=NO_MENTIONS
+async def articles_page(
+    bot: NewsBot, guild_id: int | None, number: int
+) -> tuple[discord.Embed, int, int]:
+    """Page ``number`` (0-based, clamped) of the articles a server sees: embed, page, pages."""
+    collections = bot.collections_for(guild_id)
+    library = bot.library
+    total = await library.count_articles(collections=collections)
+    pages = max(1, math.ceil(total / ARTICLES_PER_PAGE))
+    number = min(max(number, 0), pages - 1)
+    items = await library.list_articles(
+        collections=collections, offset=number * ARTICLES_PER_PAGE, limit=ARTICLES_PER_PAGE
+    )
+    embed = articles_embed(
+        items,
+        page=number,
+        pages=pages,
+        total=total,
+        collection_names=bot.collection_names(guild_id),
+    )
+    return embed, number, pages
+
+
+class ArticlesButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"newsbot:articles:(?P<user>\d+):(?P<page>\d+)",
+):
+    """A page turn under ``/articles``; the list is read again from the library."""
+
+    def __init__(self, user_id: int, page: int, label: str) -> None:
+        style = discord.ButtonStyle.primary if label == NEXT else discord.ButtonStyle.secondary
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=f"newsbot:articles:{user_id}:{page}"
+            )
         )
+        self.user_id, self.page = user_id, page
 
-    @discord.ui.button(label="Back", style=discord.ButtonStyle.secondary)
-    async def back(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page - 1)
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ArticlesButton:
+        label = getattr(item, "label", None) or NEXT
+        return cls(int(match["user"]), int(match["page"]), label)
 
-    @discord.ui.button(label="More", style=discord.ButtonStyle.primary)
-    async def more(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page + 1)
-
-    @discord.ui.button(label="Sources", style=discord.ButtonStyle.secondary)
-    async def sources(
-        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
-    ) -> None:
-        await interaction.response.send_message(
-            embed=sources_embed(self.answer), ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-
-
-PageFetcher = Callable[[int], Awaitable[tuple[discord.Embed, int]]]
-"""Given a page number, the page's embed and the current number of pages."""
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            bot: NewsBot = interaction.client  # type: ignore[assignment]
+            embed, page, pages = await articles_page(bot, interaction.guild_id, self.page)
+            view = articles_view(self.user_id, page, pages)
+            if _is_ephemeral(interaction) or interaction.user.id == self.user_id:
+                await interaction.response.edit_message(embed=embed, view=view)
+            else:
+                await interaction.response.send_message(
+                    embed=embed, view=view, ephemeral=True, allowed_mentions=NO_MENTIONS
+                )
+        except Exception as error:
+            await _report(interaction, error)
 
 
-class PagerView(_View):
-    """ "Previous"/"Next" buttons over pages produced by ``fetch``."""
+def articles_view(user_id: int, page: int, pages: int) -> discord.ui.View | None:
+    """Persistent "Previous"/"Next" under an article list (``None`` for one page)."""
+    if pages <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    _pager(view, lambda label, target: ArticlesButton(user_id, target, label), page, pages)
+    return view
 
-    def __init__(self, fetch: PageFetcher, *, pages: int, page: int = 0) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.fetch = fetch
-        self.page = page
-        self.pages = pages
-        self._sync()
 
-    def _sync(self) -> None:
-        self.previous.disabled = self.page <= 0
-        self.next.disabled = self.page >= self.pages - 1
+PERSISTENT_ITEMS = (AnswerButton, ArticlesButton)
+"""Registered with ``bot.add_dynamic_items`` in ``setup_hook``."""
 
-    async def _show(self, interaction: discord.Interaction, page: int) -> None:
-        embed, self.pages = await self.fetch(max(0, page))
-        self.page = min(max(page, 0), max(self.pages - 1, 0))
-        self._sync()
-        await interaction.response.edit_message(
-            embed=embed, view=self, allowed_mentions=NO_MENTIONS
-        )
 
-    @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
-    async def previous(
-        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
-    ) -> None:
-        await self._show(interaction, self.page - 1)
-
-    @discord.ui.button(label="Next", style=discord.ButtonStyle.primary)
-    async def next(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
-        await self._show(interaction, self.page + 1)
-
+# -- the paste-an-article form -----------------------------------------------------------
 
 ArticleHandler = Callable[[discord.Interaction, ArticleInput], Awaitable[None]]
 
@@ -167,7 +246,7 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
     )
 
     def __init__(self, handler: ArticleHandler) -> None:
-        super().__init__(timeout=VIEW_TIMEOUT)
+        super().__init__(timeout=MODAL_TIMEOUT)
         self.handler = handler
 
     def article(self) -> ArticleInput:
@@ -187,8 +266,15 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
         await _report(interaction, error)
 
 
+# -- progress of long jobs ---------------------------------------------------------------
+
+
 class ProgressEditor:
-    """A library progress callback that edits the deferred reply, at most every ``interval`` s."""
+    """A library progress callback that edits the deferred reply, at most every ``interval`` s.
+
+    It stops once the interaction token has expired (15 minutes): the final result is then
+    posted by :func:`bot.client.finish` as a channel message.
+    """
 
     def __init__(
         self,
@@ -206,7 +292,7 @@ class ProgressEditor:
         self._last: float | None = None
 
     async def __call__(self, done: int, total: int) -> None:
-        if total <= 1 or done >= total:
+        if total <= 1 or done >= total or self.interaction.is_expired():
             return  # the final reply follows at once
         now = self.clock()
         if self._last is not None and now - self._last < self.interval:

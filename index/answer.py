@@ -19,7 +19,7 @@ import numpy as np
 from index.attribution import is_title, name_matches
 from index.models import Answer, Citation, Quote
 from index.search import STOPWORDS, content_words
-from index.sentences import paragraphs, split_sentences
+from index.sentences import paragraph_number, paragraphs, split_sentences
 from index.store import StoredAttribution, StoredPassage
 
 NOT_FOUND = "I couldn't find that in the indexed articles."
@@ -300,7 +300,7 @@ def make_quote(
         source=passage.source,
         url=passage.url,
         published=passage.published,
-        paragraph=passage.paragraph,
+        paragraph=paragraph_number(article_text, start),  # where the quote begins
         start=start,
         end=end,
         text=article_text[start:end],

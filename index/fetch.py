@@ -24,6 +24,7 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -549,16 +550,117 @@ def plain_text_article(text: str, *, url: str | None, origin: str) -> ArticleInp
     return ArticleInput(title=title, text=body, url=url, origin=origin)
 
 
+# --------------------------------------------------------------------------- feeds
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+    "application/xml;q=0.8, text/xml;q=0.8, */*;q=0.1"
+)
+
+
+@dataclass(frozen=True)
+class FeedResponse:
+    """A feed download: ``status`` is 200 with a ``body``, or 304 (not modified, no body)."""
+
+    url: str
+    """The address the feed was read from, after redirects (base for relative links)."""
+    status: int
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+
+
+async def fetch_feed(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    allow_private: bool = False,
+    timeout: float = 20.0,
+    max_bytes: int = 5_000_000,
+    session: aiohttp.ClientSession | None = None,
+    policy: AddressPolicy | None = None,
+) -> FeedResponse:
+    """A conditional GET of a feed, under the same safety rules as :func:`fetch_article`.
+
+    ``etag`` and ``last_modified`` (from the previous download) are sent as
+    ``If-None-Match`` / ``If-Modified-Since``; a 304 answer comes back as ``status=304``.
+    Any content type is read (feeds are served as XML, RSS, Atom or even HTML); the
+    parser decides whether it is a feed.
+    """
+    chosen = policy or (allow_any if allow_private else public_only)
+    current = check_url(url, chosen)
+    headers = {"User-Agent": USER_AGENT, "Accept": FEED_ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        async with asyncio.timeout(timeout):
+            own = make_session(policy=chosen, timeout=timeout) if session is None else None
+            active = own or session
+            assert active is not None
+            try:
+                for hop in range(MAX_REDIRECTS + 1):
+                    shown = str(current) if hop == 0 else f"{current} (redirected from {url})"
+                    if hop:
+                        check_url(current, chosen, shown=shown)
+                    if own is None and not _is_guarded(active):
+                        await _preflight_resolve(current, chosen, shown)
+                    result = await _feed_request(active, current, headers, max_bytes, shown)
+                    if isinstance(result, FeedResponse):
+                        return result
+                    current = result
+            finally:
+                if own is not None:
+                    await own.close()
+    except TimeoutError as exc:
+        raise FetchError(
+            f"Could not fetch {url}: the site did not answer within {timeout:g} seconds. "
+            "Try again later."
+        ) from exc
+    raise FetchError(f"Could not fetch {url}: it redirects more than {MAX_REDIRECTS} times.")
+
+
+async def _feed_request(
+    session: aiohttp.ClientSession,
+    url: URL,
+    headers: dict[str, str],
+    max_bytes: int,
+    shown: str,
+) -> FeedResponse | URL:
+    """One conditional GET: the response, or the URL it redirects to."""
+    try:
+        async with session.get(url, allow_redirects=False, headers=headers) as resp:
+            if resp.status in REDIRECT_STATUSES:
+                return _redirect_target(resp, url, shown)
+            etag = resp.headers.get("ETag")
+            modified = resp.headers.get("Last-Modified")
+            if resp.status == 304:
+                return FeedResponse(str(url), 304, b"", etag, modified, None)
+            _check_status(resp, shown)
+            body = await _read_bounded(resp, max_bytes, shown)
+            content_type = resp.headers.get("Content-Type")
+            return FeedResponse(str(url), resp.status, body, etag, modified, content_type)
+    except AddressRefused as exc:
+        raise UrlRefused(_refused_message(shown, exc.reason, exc.address)) from exc
+    except aiohttp.ClientError as exc:
+        raise FetchError(_client_error_message(exc, url, shown)) from exc
+
+
 __all__ = [
     "MAX_REDIRECTS",
     "USER_AGENT",
     "AddressPolicy",
     "AddressRefused",
+    "FeedResponse",
     "GuardedResolver",
     "allow_any",
     "check_url",
     "decode_body",
     "fetch_article",
+    "fetch_feed",
     "make_session",
     "plain_text_article",
     "public_only",

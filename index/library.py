@@ -11,14 +11,18 @@ same database, never leaves a stale or missing index in use.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import inspect
 import logging
 import re
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -29,8 +33,16 @@ from index.attribution import (
 )
 from index.chunking import chunk_article
 from index.config import Settings
-from index.embedder import Embedder, load_embedder
-from index.errors import ArticleNotFound, BadArticle, IndexMismatch, ReindexInProgress
+from index.conversations import Conversations
+from index.embedder import Embedder, LazyEmbedder, lazy_embedder
+from index.errors import (
+    ArticleNotFound,
+    BadArticle,
+    IndexMismatch,
+    NewsbotError,
+    ReindexInProgress,
+)
+from index.followup import Span, without_shown
 from index.loaders import Loaded, load_bytes, load_paths
 from index.models import (
     Answer,
@@ -43,17 +55,44 @@ from index.models import (
     Stats,
 )
 from index.qa import answer_question
-from index.store import NewAttribution, Store
+from index.store import ExistingArticle, NewAttribution, Store
+from index.threads import limit_faiss_threads
+from index.timeframe import TimeFilter, parse_timeframe
 from index.titles import with_title
-from index.vectors import FaissFlatIndex, IndexDirectory, Manifest
+from index.validate import (
+    check_article,
+    check_question,
+    normalise_stored,
+)
+from index.vectors import IndexDirectory, Manifest, TieredIndex
+
+if TYPE_CHECKING:
+    from index.feeds import FeedService
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], Awaitable[None] | None]
 """Called with ``(done, total)`` during long jobs; may be a coroutine function."""
 
-MIN_ARTICLE_CHARS = 40
-MAX_QUESTION_CHARS = 1000
+INGEST_BATCH_PASSAGES = 256
+INGEST_BATCH_ARTICLES = 64
+"""An ingest embeds the passages of up to this many articles (or passages) together."""
+ENCODE_CHUNK = 64
+"""Passages per encoder call: questions asked meanwhile wait for at most one chunk."""
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """An article ready to be embedded and written: everything but its vectors."""
+
+    article: ArticleInput
+    article_id: str
+    digest: str
+    existing: ExistingArticle | None
+    added_by: str | None
+    passages: list[Passage]
+    attributions: list[NewAttribution]
+    force: bool
 
 
 @dataclass(frozen=True)
@@ -72,8 +111,10 @@ async def _report(progress: Progress | None, done: int, total: int) -> None:
 
 
 def content_hash(text: str) -> str:
-    """Hash of the text with whitespace normalised: the same article pasted twice matches."""
-    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()
+    """Hash of the text with whitespace and Unicode (NFC) normalised: the same article pasted
+    twice, or saved once as NFC and once as NFD, matches."""
+    text = unicodedata.normalize("NFC", text)
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def find_attributions_for_store(text: str) -> list[NewAttribution]:
@@ -101,14 +142,29 @@ class Library:
         self.settings = settings
         self.store = store
         self.embedder = embedder
-        self._directory = IndexDirectory(settings.vectors_dir)
-        self._indexes: dict[str, FaissFlatIndex] = {}
+        self._directory = IndexDirectory(settings.vectors_dir, settings.exact_index_max)
+        self._indexes: dict[str, TieredIndex] = {}
         self._index_generation: dict[str, int] = {}
         self._dirty: set[str] = set()
         self._write_lock = asyncio.Lock()
-        self._reindex_lock = asyncio.Lock()
+        self._reindex_jobs: dict[frozenset[str] | None, tuple[int, int]] = {}
+        """Running reindexes: their collections (``None``: all) -> (done, total)."""
         self._model_mismatch: str | None = None
-        self.reindex_progress: tuple[int, int] | None = None
+        self._feeds: FeedService | None = None
+        self.conversations = Conversations(store)
+        """Answers shown by a front end (paging and follow-ups across restarts)."""
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The clock time expressions in questions are read against (tests replace it)."""
+
+    @property
+    def feeds(self) -> FeedService:
+        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`). Created
+        on first use, so commands that follow no feed import no HTTP client."""
+        if self._feeds is None:
+            from index.feeds import FeedService
+
+            self._feeds = FeedService(self)
+        return self._feeds
 
     # -- life cycle ------------------------------------------------------------------
 
@@ -116,13 +172,12 @@ class Library:
     async def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Library:
         """Open (creating if needed) the data directory; seeds it on first use."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        if embedder is None:
-            embedder = await asyncio.to_thread(
-                load_embedder, settings.model, threads=settings.threads
-            )
+        limit_faiss_threads()
         store = await Store.open(settings.database_path)
-        library = cls(settings, store, embedder)
         try:
+            if embedder is None:  # the model loads on the first encode, if any
+                embedder = await _lazy_embedder(settings, store)
+            library = cls(settings, store, embedder)
             await library._check_model()
             await library._refresh_attributions()
             await library._seed_if_new()
@@ -130,6 +185,12 @@ class Library:
             await store.close()
             raise
         return library
+
+    async def warm_up(self) -> None:
+        """Load the embedding model now rather than on the first question (a long-running
+        bot calls this after start; commands that embed nothing never do)."""
+        if isinstance(self.embedder, LazyEmbedder):
+            await asyncio.to_thread(self.embedder.load)
 
     async def close(self) -> None:
         """Save changed indexes and close the database."""
@@ -175,8 +236,8 @@ class Library:
 
     def _require_model_match(self) -> None:
         if self._model_mismatch is not None:
-            if self._reindex_lock.locked():
-                done, total = self.reindex_progress or (0, 0)
+            if None in self._reindex_jobs:
+                done, total = self._reindex_jobs[None]
                 raise IndexMismatch(
                     f"The articles are being re-embedded with {self.embedder.name} "
                     f"({done}/{total} done); try again when the reindex finishes."
@@ -209,7 +270,10 @@ class Library:
         replace_others: bool = True,
     ) -> IngestReport:
         """Ingest files and folders; bad files are reported, the rest go in."""
-        loaded = await asyncio.to_thread(load_paths, list(paths))
+        loaded = await asyncio.to_thread(
+            functools.partial(load_paths, max_file_bytes=self.settings.max_file_bytes),
+            list(paths),
+        )
         return await self._ingest_loaded(loaded, collection, added_by, progress, replace_others)
 
     async def ingest_file(
@@ -275,50 +339,66 @@ class Library:
         progress: Progress | None,
         replace_others: bool = True,
     ) -> IngestReport:
+        """Ingest in batches: the passages of several articles are embedded together (the
+        encoder is fastest on many passages of similar length), then each article is
+        written in its own transaction with its vectors."""
         self._require_model_match()
         report = IngestReport(failures=list(loaded.failures))
-        total = len(loaded.articles)
+        total, done = len(loaded.articles), 0
+        batch: list[_Planned | IngestedArticle | IngestFailure] = []
+        keys: set[tuple[str, str]] = set()
+
+        async def flush() -> None:
+            nonlocal done
+            outcomes = iter(
+                await self._embed_and_write(
+                    [item for item in batch if isinstance(item, _Planned)], collection
+                )
+            )
+            for item in batch:
+                outcome = next(outcomes) if isinstance(item, _Planned) else item
+                if isinstance(outcome, IngestFailure):
+                    report.failures.append(outcome)
+                else:
+                    report.ingested.append(outcome)
+                done += 1
+                await _report(progress, done, total)
+            batch.clear()
+            keys.clear()
+
+        async def plan(
+            article: ArticleInput,
+        ) -> tuple[_Planned | IngestedArticle | IngestFailure, set[tuple[str, str]]]:
+            try:
+                return await self._plan_article(
+                    article, collection, added_by, replace_others=replace_others
+                )
+            except BadArticle as error:
+                return IngestFailure(article.origin, _reason(error, article)), set()
+            except NewsbotError:
+                raise  # about the library, not this article (e.g. a model change)
+            except Exception:  # a bug must not cost the rest of the batch
+                log.exception("could not store %s", article.origin)
+                return (
+                    IngestFailure(article.origin, "could not be stored: an internal error"),
+                    set(),
+                )
+
         try:
-            for number, article in enumerate(loaded.articles, start=1):
-                try:
-                    report.ingested.append(
-                        await self._store_article(
-                            article, collection, added_by, replace_others=replace_others
-                        )
-                    )
-                except BadArticle as error:
-                    report.failures.append(IngestFailure(article.origin, _reason(error, article)))
-                await _report(progress, number, total)
+            for article in loaded.articles:
+                item, identity = await plan(article)
+                if identity & keys:  # the same article twice in a batch: write the first
+                    await flush()
+                    item, identity = await plan(article)
+                batch.append(item)
+                keys |= identity
+                pending = sum(len(i.passages) for i in batch if isinstance(i, _Planned))
+                if pending >= INGEST_BATCH_PASSAGES or len(batch) >= INGEST_BATCH_ARTICLES:
+                    await flush()
+            await flush()
         finally:
             await self._save_dirty()
         return report
-
-    def _validate(self, article: ArticleInput) -> None:
-        text = article.text
-        if not text or not text.strip():
-            raise BadArticle(f"{article.origin}: the article has no text")
-        if len(text.strip()) < MIN_ARTICLE_CHARS:
-            raise BadArticle(
-                f"{article.origin}: the article text is only {len(text.strip())} characters; "
-                f"at least {MIN_ARTICLE_CHARS} are needed to quote from it"
-            )
-        limit = self.settings.max_article_chars
-        if len(text) > limit:
-            raise BadArticle(
-                f"{article.origin}: the article is {len(text):,} characters long; the limit is "
-                f"{limit:,} (NEWSBOT_MAX_ARTICLE_CHARS). Split it or raise the limit."
-            )
-        if "\x00" in text:
-            raise BadArticle(f"{article.origin}: the text contains binary data")
-        if not article.title.strip():
-            raise BadArticle(f"{article.origin}: the article has no title")
-        try:
-            (article.title + text).encode("utf-8")
-        except UnicodeEncodeError:
-            raise BadArticle(
-                f"{article.origin}: the text holds characters that are not valid Unicode "
-                "(broken surrogates); re-save it as UTF-8"
-            ) from None
 
     async def _store_article(
         self,
@@ -329,8 +409,32 @@ class Library:
         force: bool = False,
         replace_others: bool = True,
     ) -> IngestedArticle:
-        article = with_title(article)  # an article without a title gets one from its text
-        self._validate(article)
+        """Ingest one article on its own (reindex)."""
+        item, _ = await self._plan_article(
+            article, collection, added_by, force=force, replace_others=replace_others
+        )
+        if isinstance(item, IngestedArticle):
+            return item
+        vectors = await self._embed([p.text for p in item.passages])
+        return await self._write_planned(item, collection, vectors)
+
+    async def _plan_article(
+        self,
+        article: ArticleInput,
+        collection: str,
+        added_by: str | None,
+        *,
+        force: bool = False,
+        replace_others: bool = True,
+    ) -> tuple[_Planned | IngestedArticle, set[tuple[str, str]]]:
+        """Everything before embedding: checks, the stored article it updates (an unchanged
+        one is done here), its id, passages and attributions; and the keys (id, URL, text
+        hash) under which a second copy in the same batch would find it."""
+        if force:  # reindex: what is stored stays in, normalised as ingest would
+            article = normalise_stored(article)
+        else:
+            # an article without a title gets one from its text (index.titles)
+            article = check_article(with_title(article), self.settings.max_article_chars)
         digest = content_hash(article.text)
         existing = await self.store.find_existing(
             collection,
@@ -338,15 +442,17 @@ class Library:
             None if article.id else article.url,
             None if article.id else digest,
         )
+        identity = {("hash", digest)} | ({("url", article.url)} if article.url else set())
         if (
             existing
             and not force
             and existing.content_hash == digest
             and (existing.title == article.title)
         ):
-            return IngestedArticle(
+            unchanged = IngestedArticle(
                 existing.article_id, existing.title, existing.passages, "unchanged"
             )
+            return unchanged, identity | {("id", existing.article_id)}
         if existing and not replace_others and existing.added_by != added_by:
             raise BadArticle(
                 f"{article.origin}: the same article (id {existing.article_id!r}) was added by "
@@ -364,41 +470,104 @@ class Library:
         passages, attributions = await asyncio.to_thread(analyse_article, article.text)
         if not passages:
             raise BadArticle(f"{article.origin}: no sentences found in the article text")
-        vectors = await asyncio.to_thread(self.embedder.encode, [p.text for p in passages])
+        planned = _Planned(
+            article, article_id, digest, existing, added_by, passages, attributions, force
+        )
+        return planned, identity | {("id", article_id)}
+
+    async def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors of ``texts``, off the event loop, in chunks of similar length (little
+        padding; a question can be embedded between two chunks)."""
+        order = sorted(range(len(texts)), key=lambda row: len(texts[row]))
+        chunks = [order[i : i + ENCODE_CHUNK] for i in range(0, len(order), ENCODE_CHUNK)]
+        vectors: np.ndarray | None = None
+        for rows in chunks:
+            part = await asyncio.to_thread(self.embedder.encode, [texts[r] for r in rows])
+            if vectors is None:
+                vectors = np.zeros((len(texts), part.shape[1]), dtype=np.float32)
+            vectors[rows] = part
+        if vectors is None:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return vectors
+
+    async def _embed_and_write(
+        self, planned: Sequence[_Planned], collection: str
+    ) -> list[IngestedArticle | IngestFailure]:
+        """Embed the passages of ``planned`` together, then write each article with its
+        vectors in its own transaction. An article the encoder fails on is refused alone."""
+        if not planned:
+            return []
+        texts = [p.text for item in planned for p in item.passages]
+        try:
+            vectors = await self._embed(texts)
+            split = np.cumsum([len(item.passages) for item in planned])[:-1]
+            per_article: list[np.ndarray | None] = list(np.split(vectors, split))
+        except NewsbotError:
+            raise  # the model cannot load: nothing can go in
+        except Exception:
+            per_article = []
+            for item in planned:  # find the article(s) the encoder fails on
+                try:
+                    per_article.append(await self._embed([p.text for p in item.passages]))
+                except NewsbotError:
+                    raise
+                except Exception:
+                    log.exception("could not embed %s", item.article.origin)
+                    per_article.append(None)
+        outcomes: list[IngestedArticle | IngestFailure] = []
+        for item, item_vectors in zip(planned, per_article, strict=True):
+            if item_vectors is None:
+                reason = "the encoder failed on this text (see the log)"
+                outcomes.append(IngestFailure(item.article.origin, reason))
+                continue
+            try:
+                outcomes.append(await self._write_planned(item, collection, item_vectors))
+            except BadArticle as error:
+                outcomes.append(IngestFailure(item.article.origin, _reason(error, item.article)))
+        return outcomes
+
+    async def _write_planned(
+        self, item: _Planned, collection: str, vectors: np.ndarray
+    ) -> IngestedArticle:
+        """Store one article with its vectors (one transaction) and mirror it in the index."""
+        article = item.article
         async with self._write_lock:
             await self._sync_index(collection)
             written = await self.store.write_article(
                 collection=collection,
-                article_id=article_id,
+                article_id=item.article_id,
                 article=article,
-                content_hash=digest,
-                passages=passages,
+                content_hash=item.digest,
+                passages=item.passages,
                 embeddings=vectors,
-                attributions=attributions,
-                added_by=added_by,
-                replace_pk=existing.pk if existing else None,
-                expected_hash=digest if force else None,
+                attributions=item.attributions,
+                added_by=item.added_by,
+                replace_pk=item.existing.pk if item.existing else None,
+                expected_hash=item.digest if item.force else None,
             )
             if written is None:  # edited meanwhile: the newer version stays
                 raise BadArticle(
                     f"{article.origin}: changed while being reindexed; kept the new version"
                 )
             new_ids, removed, generation = written
-            self._apply_change(collection, generation, removed, new_ids, vectors)
-        status = "updated" if existing else "added"
-        return IngestedArticle(article_id, article.title, len(passages), status)
+            await self._apply_change(collection, generation, removed, new_ids, vectors)
+        status = "updated" if item.existing else "added"
+        return IngestedArticle(item.article_id, article.title, len(item.passages), status)
 
     # -- vector index upkeep -----------------------------------------------------------
 
     def _manifest(self, generation: int, count: int) -> Manifest:
         return Manifest(self.embedder.name, self.embedder.dimension, count, generation)
 
+    def _new_index(self) -> TieredIndex:
+        return TieredIndex(self.embedder.dimension, exact_max=self.settings.exact_index_max)
+
     async def _sync_index(self, collection: str) -> None:
         """Make the in-memory index of ``collection`` match the database."""
         generation = (await self.store.generations()).get(collection, 0)
         if collection in self._indexes and self._index_generation.get(collection) == generation:
             return
-        if not self._reindex_lock.locked():
+        if None not in self._reindex_jobs:
             stored_model = await self.store.get_meta("model")
             if stored_model is not None and stored_model != self.embedder.name:
                 self._model_mismatch = stored_model  # another process re-embedded everything
@@ -407,16 +576,35 @@ class Library:
         expected = self._manifest(generation, count)
         index = await asyncio.to_thread(self._directory.load, collection, expected)
         if index is None:
-            index = FaissFlatIndex(self.embedder.dimension)
-            async for ids, vectors in self.store.iter_embeddings(collection, index.dimension):
-                index.add(ids, vectors)
+            index = await self._rebuild_index(collection, count)
             if generation:
                 log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
                 self._dirty.add(collection)
         self._indexes[collection] = index
         self._index_generation[collection] = generation
 
-    def _apply_change(
+    async def _rebuild_index(self, collection: str, count: int) -> TieredIndex:
+        """A new index of every vector of ``collection`` stored in the database."""
+        dimension = self.embedder.dimension
+        ids = np.empty(count, dtype=np.int64)
+        vectors = np.empty((count, dimension), dtype=np.float32)
+        filled = 0
+        async for batch_ids, batch in self.store.iter_embeddings(collection, dimension):
+            if filled + len(batch_ids) > len(ids):  # rows added meanwhile
+                ids = np.resize(ids, filled + len(batch_ids))
+                vectors = np.resize(vectors, (filled + len(batch_ids), dimension))
+            ids[filled : filled + len(batch_ids)] = batch_ids
+            vectors[filled : filled + len(batch_ids)] = batch
+            filled += len(batch_ids)
+        return await asyncio.to_thread(
+            TieredIndex.build,
+            ids[:filled],
+            vectors[:filled],
+            dimension,
+            exact_max=self.settings.exact_index_max,
+        )
+
+    async def _apply_change(
         self,
         collection: str,
         generation: int,
@@ -424,7 +612,8 @@ class Library:
         added: Sequence[int],
         vectors: np.ndarray | None,
     ) -> None:
-        """Mirror one committed database change in the in-memory index.
+        """Mirror one committed database change in the in-memory index (in a worker
+        thread: a merge into an approximate index may take a moment).
 
         If the database moved on by more than this change (another process wrote to it
         meanwhile), the index is dropped and rebuilt from the database on next use.
@@ -434,14 +623,20 @@ class Library:
             self._index_generation.pop(collection, None)
             return
         index = self._indexes[collection]
-        index.remove(removed)
-        if vectors is not None:
-            index.add(np.asarray(added, dtype=np.int64), vectors)
+
+        def apply() -> None:
+            index.remove(removed)
+            if vectors is not None:  # as stored (float16), so a rebuild finds the same
+                stored = np.asarray(vectors, dtype=np.float16).astype(np.float32)
+                index.add(np.asarray(added, dtype=np.int64), stored)
+
+        await asyncio.to_thread(apply)
         self._index_generation[collection] = generation
         self._dirty.add(collection)
 
     async def _save_dirty(self) -> None:
-        """Write changed indexes to disk (under the write lock: FAISS is not thread-safe)."""
+        """Write changed indexes to disk (under the write lock). An index that cannot be
+        written (a damaged data folder) is reported and rebuilt from the database later."""
         async with self._write_lock:
             for collection in sorted(self._dirty):
                 self._dirty.discard(collection)
@@ -449,7 +644,16 @@ class Library:
                 if index is None:
                     continue
                 manifest = self._manifest(self._index_generation[collection], len(index))
-                await asyncio.to_thread(self._directory.save, collection, index, manifest)
+                try:
+                    await asyncio.to_thread(self._directory.save, collection, index, manifest)
+                except OSError as error:
+                    log.warning(
+                        "could not save the vector index of %r in %s (%s); it is rebuilt "
+                        "from the database when needed",
+                        collection,
+                        self._directory.folder,
+                        error,
+                    )
 
     async def _sync_all(self, collections: Sequence[str]) -> None:
         async with self._write_lock:
@@ -465,20 +669,41 @@ class Library:
         collections: Sequence[str],
         limit: int = 5,
         article_ids: Sequence[str] | None = None,
+        exclude: Sequence[Span] = (),
     ) -> Answer:
         """Answer with up to ``limit`` verbatim quotes from articles in ``collections``.
 
-        ``article_ids`` restricts the answer to those articles (follow-up questions).
+        ``article_ids`` restricts the answer to those articles (follow-up questions);
+        quotes overlapping an ``exclude`` span (already shown) are left out. A time
+        expression ("this week", "in May", "latest") limits the articles to those published
+        then (see :mod:`index.timeframe`) and puts the newest first.
         """
-        question = question.strip()
-        if not question:
-            raise BadArticle("Ask a question, e.g. “What did Marks say?”")
-        if len(question) > MAX_QUESTION_CHARS:
-            raise BadArticle(
-                f"That question is {len(question):,} characters long; please keep questions "
-                f"under {MAX_QUESTION_CHARS:,}."
+        if exclude:
+            answer = await self.ask(
+                question,
+                collections=collections,
+                limit=limit + len(exclude),
+                article_ids=article_ids,
             )
+            return without_shown(answer, exclude, limit)
+        question = check_question(question)
         self._require_model_match()
+        frame = parse_timeframe(question, self.now())
+        if frame is None:
+            return await self._ask(question, collections, limit, article_ids, None)
+        published_window = TimeFilter(frame)
+        wanted = 3 * limit if frame.newest_first else limit  # the newest may rank lower
+        answer = await self._ask(frame.question, collections, wanted, article_ids, published_window)
+        return published_window.finish(answer, question, limit)
+
+    async def _ask(
+        self,
+        question: str,
+        collections: Sequence[str],
+        limit: int,
+        article_ids: Sequence[str] | None,
+        published_window: TimeFilter | None,
+    ) -> Answer:
         collections = list(dict.fromkeys(collections))
         await self._sync_all(collections)
         query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
@@ -491,6 +716,7 @@ class Library:
             dimension=self.embedder.dimension,
             limit=limit,
             article_ids=article_ids,
+            published_window=published_window,
         )
 
     # -- articles --------------------------------------------------------------------
@@ -523,7 +749,7 @@ class Library:
                     "/articles or `newsbot articles`."
                 )
             article, passage_ids, generation = removed
-            self._apply_change(collection, generation, passage_ids, [], None)
+            await self._apply_change(collection, generation, passage_ids, [], None)
         await self._save_dirty()
         return article
 
@@ -531,7 +757,17 @@ class Library:
 
     @property
     def reindexing(self) -> bool:
-        return self._reindex_lock.locked()
+        """Whether any reindex is running."""
+        return bool(self._reindex_jobs)
+
+    def reindex_progress(self, collections: Sequence[str] | None = None) -> tuple[int, int] | None:
+        """``(done, total)`` of a running reindex that covers any of ``collections`` (all
+        collections when ``None``), or ``None`` when no such reindex runs."""
+        wanted = None if collections is None else set(collections)
+        for covered, progress in self._reindex_jobs.items():
+            if covered is None or wanted is None or covered & wanted:
+                return progress
+        return None
 
     async def reindex(
         self, progress: Progress | None = None, *, collections: Sequence[str] | None = None
@@ -539,26 +775,30 @@ class Library:
         """Re-chunk and re-embed every article (or those of ``collections``).
 
         Questions keep working while it runs (each article is swapped in one transaction);
-        a second call while one runs raises :class:`ReindexInProgress`. After a model
-        change only a full reindex (no ``collections``) can switch the library over.
+        a second call covering a collection being reindexed raises
+        :class:`ReindexInProgress` (other collections may be reindexed at the same time).
+        After a model change only a full reindex (no ``collections``) can switch over.
         """
         if collections is not None and self._model_mismatch is not None:
             raise IndexMismatch(
                 "The embedding model changed: every article must be re-embedded at once. "
                 "Run `newsbot reindex` on the bot's machine."
             )
-        if self._reindex_lock.locked():
-            done, total = self.reindex_progress or (0, 0)
+        running = self.reindex_progress(collections)
+        if running is not None:
+            done, total = running
             raise ReindexInProgress(
                 f"A reindex is already running ({done}/{total} articles done); wait for it to "
                 "finish."
             )
-        async with self._reindex_lock:
+        job = None if collections is None else frozenset(collections)
+        self._reindex_jobs[job] = (0, 0)
+        try:
             started = time.perf_counter()
             keys = await self.store.article_keys()
             if collections is not None:
                 keys = [key for key in keys if key[0] in set(collections)]
-            self.reindex_progress = (0, len(keys))
+            self._reindex_jobs[job] = (0, len(keys))
             if self._model_mismatch is not None:
                 # Start from empty indexes that each re-embedded article is added to; the
                 # stored vectors of the old model must not be loaded into them.
@@ -566,7 +806,7 @@ class Library:
                     generations = await self.store.generations()
                     self._directory.delete(generations)
                     for collection, generation in generations.items():
-                        self._indexes[collection] = FaissFlatIndex(self.embedder.dimension)
+                        self._indexes[collection] = self._new_index()
                         self._index_generation[collection] = generation
             passages = 0
             try:
@@ -590,7 +830,7 @@ class Library:
                             force=True,
                         )
                         passages += stored.passages
-                    self.reindex_progress = (number, len(keys))
+                    self._reindex_jobs[job] = (number, len(keys))
                     await _report(progress, number, len(keys))
                 if collections is None:
                     await self.store.set_meta("model", self.embedder.name)
@@ -598,8 +838,9 @@ class Library:
                     self._model_mismatch = None
             finally:
                 await self._save_dirty()
-                self.reindex_progress = None
             return ReindexReport(len(keys), passages, time.perf_counter() - started)
+        finally:
+            del self._reindex_jobs[job]
 
     async def _reindex_article(
         self, article: ArticleInput, collection: str, added_by: str | None, *, force: bool
@@ -627,6 +868,18 @@ class Library:
             vectors=sum(len(self._indexes[c]) for c in sizes if c in self._indexes),
             database_bytes=await self.store.database_bytes(),
         )
+
+
+async def _lazy_embedder(settings: Settings, store: Store) -> LazyEmbedder:
+    """The configured embedder, not loaded yet. Its dimension comes from the model's config
+    or from the database (built with this model); failing both, the model loads now."""
+    embedder = lazy_embedder(settings)
+    stored_dimension = await store.get_meta("dimension")
+    if await store.get_meta("model") == embedder.name and stored_dimension:
+        embedder.expect_dimension(int(stored_dimension))
+    if not embedder.dimension_known:
+        await asyncio.to_thread(embedder.load)
+    return embedder
 
 
 def _reason(error: BadArticle, article: ArticleInput) -> str:

@@ -46,7 +46,8 @@ class Article:
 
 @dataclass(frozen=True)
 class Passage:
-    """A span of an article: whole sentences inside one paragraph."""
+    """A span of an article: whole sentences inside one paragraph (in an article of very
+    many short paragraphs, across several; ``paragraph`` is the one it starts in)."""
 
     ordinal: int
     paragraph: int
@@ -112,14 +113,20 @@ class Answer:
     quotes: tuple[Quote, ...]
     message: str | None = None
     """Shown when ``answered`` is false."""
+    note: str | None = None
+    """A remark shown with the answer either way (e.g. undated articles left out of a
+    time-limited question)."""
 
     def to_json(self) -> dict[str, object]:
-        """The ``newsbot ask --json`` line for this answer."""
-        return {
+        """The ``newsbot ask --json`` line for this answer (``note`` only when there is one)."""
+        line: dict[str, object] = {
             "question": self.question,
             "answered": self.answered,
             "quotes": [q.to_json() for q in self.quotes],
         }
+        if self.note:
+            line["note"] = self.note
+        return line
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,17 @@ quote selection need an absolute measure of relevance, not just a rank.
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 
+from index.keyword import keyword_search
 from index.store import Store
 from index.vectors import VectorIndex
 
@@ -86,11 +90,57 @@ def pair_coverage(question: str, text: str) -> float:
     return len(wanted & _pairs(text)) / len(wanted) if wanted else 0.0
 
 
-def keyword_match_expression(question: str) -> str | None:
-    """An FTS5 query OR-ing the question's content words (each quoted), or ``None``."""
-    words = dict.fromkeys(w.replace('"', "") for w in content_words(question))
-    terms = [f'"{word}"' for word in words if word]
-    return " OR ".join(terms) if terms else None
+RESCORE_FACTOR = 2
+"""An approximate index is asked for this many times the candidates; they are re-scored
+exactly from the stored vectors and the best kept."""
+
+STAGES: ContextVar[dict[str, float] | None] = ContextVar("STAGES", default=None)
+"""Set to a dict to have :func:`hybrid_search` add its stage times (ms) to it (benchmarks)."""
+
+
+def _note(stage: str, started: float) -> float:
+    now = time.perf_counter()
+    stages = STAGES.get()
+    if stages is not None:
+        stages[stage] = stages.get(stage, 0.0) + (now - started) * 1000
+    return now
+
+
+async def dense_search(
+    store: Store,
+    indexes: Mapping[str, VectorIndex],
+    query_vector: np.ndarray,
+    collections: Sequence[str],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """``(passage_id, cosine)`` of the nearest passages in ``collections``, best first.
+
+    Searches run in a worker thread (never on the event loop); candidates of approximate
+    indexes are re-scored from the vectors stored in the database.
+    """
+    started = time.perf_counter()
+    hits: list[tuple[int, float]] = []
+    approximate: list[int] = []
+    for collection in collections:
+        index = indexes.get(collection)
+        if index is None:
+            continue
+        if index.exact:
+            hits += await asyncio.to_thread(index.search, query_vector, limit)
+        else:
+            found = await asyncio.to_thread(index.search, query_vector, limit * RESCORE_FACTOR)
+            approximate += [passage_id for passage_id, _ in found]
+    started = _note("vector_search", started)
+    if approximate:
+        vectors = await store.passage_embeddings(approximate, len(query_vector))
+        if vectors:
+            ids = list(vectors)
+            matrix = np.stack([vectors[i] for i in ids])
+            scores = matrix @ np.asarray(query_vector, dtype=np.float32)
+            hits += [(i, float(s)) for i, s in zip(ids, scores, strict=True)]
+        _note("rescore", started)
+    hits.sort(key=lambda hit: -hit[1])
+    return hits[:limit]
 
 
 async def hybrid_search(
@@ -104,22 +154,17 @@ async def hybrid_search(
 ) -> list[Candidate]:
     """Candidates from both retrievers in the given collections, best fused score first."""
     candidates: dict[int, Candidate] = {}
-    dense_hits: list[tuple[int, float]] = []
-    for collection in collections:
-        index = indexes.get(collection)
-        if index is not None:
-            dense_hits.extend(index.search(query_vector, limit))
-    dense_hits.sort(key=lambda hit: -hit[1])
-    for rank, (passage_id, score) in enumerate(dense_hits[:limit]):
+    dense_hits = await dense_search(store, indexes, query_vector, collections, limit)
+    for rank, (passage_id, score) in enumerate(dense_hits):
         candidates[passage_id] = Candidate(passage_id, dense=score, dense_rank=rank)
-    expression = keyword_match_expression(question)
-    if expression:
-        hits = await store.keyword_search(expression, collections, limit)
-        best = hits[0][1] if hits else 0.0
-        for rank, (passage_id, bm25) in enumerate(hits):
-            candidate = candidates.setdefault(passage_id, Candidate(passage_id))
-            candidate.keyword_rank = rank
-            candidate.keyword = bm25 / best if best else 0.0  # FTS5 bm25 is negative
+    started = time.perf_counter()
+    hits = await keyword_search(store, content_words(question), collections, limit)
+    _note("keyword_search", started)
+    best = hits[0][1] if hits else 0.0
+    for rank, (passage_id, bm25) in enumerate(hits):
+        candidate = candidates.setdefault(passage_id, Candidate(passage_id))
+        candidate.keyword_rank = rank
+        candidate.keyword = bm25 / best if best else 0.0  # FTS5 bm25 is negative
     for candidate in candidates.values():
         for rank in (candidate.dense_rank, candidate.keyword_rank):
             if rank is not None:

@@ -44,6 +44,21 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def paragraph_number(text: str, offset: int) -> int:
+    """The number (from 1, as :func:`paragraphs` counts) of the paragraph holding
+    ``text[offset]``, or the next one when ``offset`` falls between paragraphs."""
+    spans = paragraphs(text)
+    for number, (_, end) in enumerate(spans, start=1):
+        if offset < end:
+            return number
+    return max(len(spans), 1)
+
+
+def paragraph_breaks(quote: str) -> int:
+    """How many blank-line paragraph breaks a quoted span runs over (0 for one paragraph)."""
+    return len(_PARAGRAPH_BREAK.findall(quote.strip()))
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans of the sentences of ``text[start:end]``, as offsets into ``text``.
 

@@ -1,9 +1,12 @@
 """SQLite storage through aiosqlite: the source of truth. All SQL of the project lives here.
 
-Tables: ``articles`` (one row per article per collection), ``passages`` (text spans with
-their embeddings, ids shared with the vector index), ``passages_fts`` (FTS5 keyword index),
+Tables: ``articles`` (one row per article per collection), ``passages`` (spans of their
+article's text, by offsets, with their embeddings as float16; ids shared with the vector
+index), ``passages_fts`` and ``titles_fts`` (contentless FTS5 keyword indexes, each row
+tagged with its collection's token; see :mod:`index.keyword`),
 ``attributions`` (who said which span), ``collections`` (a generation counter bumped by
-every change, which tells a vector index whether it is stale) and ``meta``.
+every change, which tells a vector index whether it is stale), ``meta`` and ``answers``
+(answers shown by a front end, see :mod:`index.conversations`).
 The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applied in order.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -74,7 +78,79 @@ _MIGRATIONS: list[str] = [
     );
     CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
-    # 2: articles that came without a title are stored with one derived from the text
+    # 2: feed subscriptions (queries in index/feeds/store.py)
+    """
+    CREATE TABLE feeds (
+        pk INTEGER PRIMARY KEY,
+        url TEXT NOT NULL UNIQUE,
+        title TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        interval_seconds REAL NOT NULL,
+        next_poll_at REAL NOT NULL,
+        last_polled_at REAL,
+        last_success_at REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        status TEXT NOT NULL DEFAULT 'active',
+        added_at REAL NOT NULL
+    );
+    CREATE INDEX feeds_by_due ON feeds (status, next_poll_at);
+    CREATE TABLE feed_subscriptions (
+        pk INTEGER PRIMARY KEY,
+        feed_pk INTEGER NOT NULL REFERENCES feeds (pk) ON DELETE CASCADE,
+        collection TEXT NOT NULL,
+        channel_id TEXT,
+        announce INTEGER NOT NULL DEFAULT 0,
+        added_by TEXT,
+        added_at REAL NOT NULL,
+        primed INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (feed_pk, collection)
+    );
+    CREATE TABLE feed_items (
+        subscription_pk INTEGER NOT NULL REFERENCES feed_subscriptions (pk) ON DELETE CASCADE,
+        item_key TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status TEXT NOT NULL,
+        seen_at REAL NOT NULL,
+        PRIMARY KEY (subscription_pk, item_key)
+    );
+    """,
+    # 3: keyword search that scales (see index/keyword.py): contentless FTS5 tables, the
+    # collection as a token inside each row, the title once per article in titles_fts, a
+    # vocabulary view for document frequencies; and a passage's text is no longer copied
+    # (it is its article's text between start and end: PASSAGE_TEXT).
+    """
+    DROP TABLE passages_fts;
+    CREATE VIRTUAL TABLE passages_fts USING fts5 (
+        text, collection, content = '', tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE titles_fts USING fts5 (
+        title, collection, content = '', tokenize = 'porter unicode61 remove_diacritics 2'
+    );
+    CREATE VIRTUAL TABLE passages_vocab USING fts5vocab (passages_fts, 'row');
+    INSERT INTO passages_fts (rowid, text, collection)
+        SELECT p.id, substr(a.text, p.start + 1, p.end - p.start),
+            newsbot_collection_token(a.collection)
+        FROM passages p JOIN articles a ON a.pk = p.article_pk;
+    ALTER TABLE passages DROP COLUMN text;
+    INSERT INTO titles_fts (rowid, title, collection)
+        SELECT pk, title, newsbot_collection_token(collection) FROM articles;
+    """,
+    # 4: answers a front end showed, for paging and follow-ups after a restart
+    """
+    CREATE TABLE answers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: buttons carry the id
+        ref TEXT UNIQUE,
+        asker TEXT,
+        collections TEXT NOT NULL,
+        record BLOB NOT NULL,
+        created REAL NOT NULL
+    );
+    CREATE INDEX answers_by_created ON answers (created);
+    """,
+    # 5: articles that came without a title are stored with one derived from the text
     """
     ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0
     """,
@@ -82,6 +158,36 @@ _MIGRATIONS: list[str] = [
 
 SCHEMA_VERSION = len(_MIGRATIONS)
 T = TypeVar("T")
+FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
+PASSAGE_TEXT = "substr(a.text, p.start + 1, p.end - p.start)"
+"""SQL for a passage's text (``a`` its article row): SQLite counts characters as Python
+does (code points), so this is ``article.text[start:end]``."""
+
+
+def collection_token(collection: str) -> str:
+    """The token that marks a collection's rows inside the FTS tables: ``c`` and digits
+    (no stemming rule applies to it, no English word looks like it)."""
+    return "c" + str(int.from_bytes(hashlib.sha1(collection.encode()).digest()[:8], "big"))
+
+
+def collection_filter(collections: Sequence[str]) -> str:
+    """An FTS5 expression matching rows of any of ``collections``."""
+    tokens = " OR ".join(f'"{collection_token(c)}"' for c in dict.fromkeys(collections))
+    return f"collection : ({tokens})"
+
+
+def encode_vector(vector: np.ndarray) -> bytes:
+    """A vector as stored: float16 (half the bytes; cosines change by < 1e-3)."""
+    return np.asarray(vector, dtype=np.float16).tobytes()
+
+
+def decode_vectors(blobs: Sequence[bytes], dimension: int) -> np.ndarray:
+    """Stored vectors as float32 rows; older rows hold float32, newer float16."""
+    out = np.empty((len(blobs), dimension), dtype=np.float32)
+    for row, blob in enumerate(blobs):
+        kind = np.float16 if len(blob) == 2 * dimension else np.float32
+        out[row] = np.frombuffer(blob, dtype=kind, count=dimension)
+    return out
 
 
 @dataclass(frozen=True)
@@ -160,6 +266,9 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(path, timeout=30)
         connection.row_factory = sqlite3.Row
+        await connection.create_function(
+            "newsbot_collection_token", 1, collection_token, deterministic=True
+        )
         for pragma in (
             "PRAGMA journal_mode = WAL",
             "PRAGMA synchronous = NORMAL",
@@ -306,24 +415,27 @@ class Store:
             new_ids: list[int] = []
             for passage, vector in zip(passages, embeddings, strict=True):
                 cursor = await self._db.execute(
-                    "INSERT INTO passages (article_pk, ordinal, paragraph, start, end, text, "
-                    "embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO passages (article_pk, ordinal, paragraph, start, end, "
+                    "embedding) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         article_pk,
                         passage.ordinal,
                         passage.paragraph,
                         passage.start,
                         passage.end,
-                        passage.text,
-                        np.asarray(vector, dtype=np.float32).tobytes(),
+                        encode_vector(vector),
                     ),
                 )
-                passage_id = int(cursor.lastrowid or 0)
-                new_ids.append(passage_id)
-                await self._db.execute(
-                    "INSERT INTO passages_fts (rowid, text, title) VALUES (?, ?, ?)",
-                    (passage_id, passage.text, article.title),
-                )
+                new_ids.append(int(cursor.lastrowid or 0))
+            token = collection_token(collection)
+            await self._db.executemany(
+                "INSERT INTO passages_fts (rowid, text, collection) VALUES (?, ?, ?)",
+                [(i, p.text, token) for i, p in zip(new_ids, passages, strict=True)],
+            )
+            await self._db.execute(
+                "INSERT INTO titles_fts (rowid, title, collection) VALUES (?, ?, ?)",
+                (article_pk, article.title, token),
+            )
             await self._insert_attributions(article_pk, attributions)
             generation = await self._bump_generation(collection)
             await self._db.commit()
@@ -342,13 +454,33 @@ class Store:
         )
 
     async def _delete_article_rows(self, article_pk: int) -> list[int]:
+        """Delete an article with its passages and FTS rows (contentless FTS5 tables are
+        told the deleted values); returns the passage ids."""
         async with self._db.execute(
-            "SELECT id FROM passages WHERE article_pk = ?", (article_pk,)
+            "SELECT collection, title FROM articles WHERE pk = ?", (article_pk,)
         ) as cursor:
-            ids = [int(row[0]) for row in await cursor.fetchall()]
-        await self._db.executemany("DELETE FROM passages_fts WHERE rowid = ?", [(i,) for i in ids])
+            row = await cursor.fetchone()
+        if row is None:
+            return []
+        token = collection_token(row[0])
+        async with self._db.execute(
+            f"SELECT p.id, {PASSAGE_TEXT} FROM passages p JOIN articles a ON a.pk = p.article_pk "
+            "WHERE p.article_pk = ?",
+            (article_pk,),
+        ) as cursor:
+            rows = list(await cursor.fetchall())
+        await self._db.executemany(
+            "INSERT INTO passages_fts (passages_fts, rowid, text, collection) "
+            "VALUES ('delete', ?, ?, ?)",
+            [(r[0], r[1], token) for r in rows],
+        )
+        await self._db.execute(
+            "INSERT INTO titles_fts (titles_fts, rowid, title, collection) "
+            "VALUES ('delete', ?, ?, ?)",
+            (article_pk, row[1], token),
+        )
         await self._db.execute("DELETE FROM articles WHERE pk = ?", (article_pk,))
-        return ids
+        return [int(r[0]) for r in rows]
 
     async def _bump_generation(self, collection: str) -> int:
         """Count a change to ``collection``; returns its new generation (inside the transaction)."""
@@ -539,30 +671,92 @@ class Store:
             if not rows:
                 return
             ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
-            vectors = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
-            yield ids, vectors.reshape(len(rows), dimension)
+            yield ids, decode_vectors([row[1] for row in rows], dimension)
             last_id = int(ids[-1])
 
     # -- search support ---------------------------------------------------------------
 
     async def keyword_search(
+        self,
+        match: str,
+        collections: Sequence[str],
+        limit: int,
+        *,
+        passage_range: tuple[int, int] | None = None,
+    ) -> list[tuple[int, float]]:
+        """``(passage_id, bm25)`` for an FTS5 MATCH expression over the passage texts of
+        ``collections`` (optionally only ids in ``passage_range``); lower bm25 is better.
+
+        The collection filter is part of the FTS5 query (a token in each row), so a
+        question in a small collection never scores the passages of the others.
+        """
+        if not collections:
+            return []
+        expression = f"{collection_filter(collections)} AND text : ({match})"
+        where, args = "passages_fts MATCH ?", [expression]
+        if passage_range is not None:
+            where += " AND rowid BETWEEN ? AND ?"
+            args += list(passage_range)
+        return await self._fts(
+            "SELECT rowid, bm25(passages_fts, 1.0, 0.0) AS score FROM passages_fts "
+            f"WHERE {where} ORDER BY score LIMIT ?",
+            (*args, limit),
+        )
+
+    async def title_search(
         self, match: str, collections: Sequence[str], limit: int
     ) -> list[tuple[int, float]]:
-        """``(passage_id, bm25)`` for an FTS5 MATCH expression; lower bm25 is better."""
-        marks = ",".join("?" * len(collections))
+        """``(article_pk, bm25)`` of the articles whose title matches ``match``."""
+        if not collections:
+            return []
+        expression = f"{collection_filter(collections)} AND title : ({match})"
+        return await self._fts(
+            "SELECT rowid, bm25(titles_fts, 1.0, 0.0) AS score FROM titles_fts "
+            "WHERE titles_fts MATCH ? ORDER BY score LIMIT ?",
+            (expression, limit),
+        )
+
+    async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:
-            async with self._db.execute(
-                "SELECT f.rowid, bm25(passages_fts, 1.0, 0.5) AS score FROM passages_fts f "
-                "JOIN passages p ON p.id = f.rowid JOIN articles a ON a.pk = p.article_pk "
-                f"WHERE passages_fts MATCH ? AND a.collection IN ({marks}) "
-                "ORDER BY score LIMIT ?",
-                (match, *collections, limit),
-            ) as cursor:
+            async with self._db.execute(query, args) as cursor:
                 return [(int(row[0]), float(row[1])) for row in await cursor.fetchall()]
         except sqlite3.OperationalError as error:
             if "fts5" in str(error).lower() or "syntax" in str(error).lower():
                 return []  # a question FTS5 cannot parse: dense retrieval still answers
             raise
+
+    async def document_counts(self, terms: Sequence[str]) -> dict[str, int]:
+        """How many passages hold each (stemmed) term, from the FTS vocabulary."""
+        counts: dict[str, int] = {}
+        for term in dict.fromkeys(terms):
+            async with self._db.execute(
+                "SELECT doc FROM passages_vocab WHERE term = ?", (term,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            counts[term] = int(row[0]) if row else 0
+        return counts
+
+    async def passage_spans(self, article_pks: Sequence[int]) -> dict[int, tuple[int, int]]:
+        """``article_pk -> (first, last passage id)`` (an article's ids are consecutive)."""
+        if not article_pks:
+            return {}
+        marks = ",".join("?" * len(article_pks))
+        async with self._db.execute(
+            "SELECT article_pk, MIN(id), MAX(id) FROM passages "
+            f"WHERE article_pk IN ({marks}) GROUP BY article_pk",
+            list(article_pks),
+        ) as cursor:
+            return {int(r[0]): (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
+
+    async def passage_articles(self, ids: Sequence[int]) -> dict[int, int]:
+        """``passage_id -> article_pk``."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        async with self._db.execute(
+            f"SELECT id, article_pk FROM passages WHERE id IN ({marks})", list(ids)
+        ) as cursor:
+            return {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
 
     async def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
         ids = list(ids)
@@ -571,7 +765,7 @@ class Store:
         marks = ",".join("?" * len(ids))
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
-            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             f"JOIN articles a ON a.pk = p.article_pk WHERE p.id IN ({marks})",
             ids,
         ) as cursor:
@@ -586,7 +780,8 @@ class Store:
             f"SELECT id, embedding FROM passages WHERE id IN ({marks})", list(ids)
         ) as cursor:
             rows = await cursor.fetchall()
-        return {row[0]: np.frombuffer(row[1], dtype=np.float32, count=dimension) for row in rows}
+        vectors = decode_vectors([row[1] for row in rows], dimension)
+        return {row[0]: vector for row, vector in zip(rows, vectors, strict=True)}
 
     async def articles_by_pk(self, article_pks: Sequence[int]) -> dict[int, Article]:
         """Several articles by primary key in one query (missing ones are left out)."""
@@ -610,7 +805,7 @@ class Store:
         found: dict[int, list[StoredPassage]] = {}
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
-            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             f"JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk IN ({marks}) "
             "ORDER BY p.article_pk, p.ordinal",
             list(article_pks),
@@ -622,7 +817,7 @@ class Store:
     async def article_passages(self, article_pk: int) -> list[StoredPassage]:
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
-            "a.published, p.paragraph, p.start, p.end, p.text FROM passages p "
+            f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             "JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk = ? ORDER BY p.ordinal",
             (article_pk,),
         ) as cursor:
@@ -668,6 +863,71 @@ class Store:
             list(article_pks),
         ) as cursor:
             return [StoredAttribution(*row) for row in await cursor.fetchall()]
+
+    # -- answers shown (index.conversations) -------------------------------------------
+
+    @_serialized
+    async def add_answer(
+        self, collections: str, record: bytes, asker: str | None, created: float, keep: int
+    ) -> int:
+        """Store one shown answer; forget all but the newest ``keep``. Returns its id."""
+        try:
+            async with self._db.execute(
+                "INSERT INTO answers (collections, record, asker, created) VALUES (?, ?, ?, ?)",
+                (collections, record, asker, created),
+            ) as cursor:
+                answer_id = int(cursor.lastrowid or 0)
+            await self._db.execute("DELETE FROM answers WHERE id <= ?", (answer_id - max(keep, 1),))
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return answer_id
+
+    @_serialized
+    async def update_answer(
+        self, answer_id: int, *, ref: str | None = None, record: bytes | None = None
+    ) -> None:
+        """Set an answer's front-end reference (e.g. its message id) and/or its record."""
+        try:
+            if ref is not None:
+                await self._db.execute("UPDATE answers SET ref = ? WHERE id = ?", (ref, answer_id))
+            if record is not None:
+                await self._db.execute(
+                    "UPDATE answers SET record = ? WHERE id = ?", (record, answer_id)
+                )
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+
+    async def get_answer(
+        self, *, answer_id: int | None = None, ref: str | None = None
+    ) -> tuple[int, str, str | None, bytes, float] | None:
+        """``(id, collections, asker, record, created)`` of a stored answer, by id or ref."""
+        column, value = ("id", answer_id) if answer_id is not None else ("ref", ref)
+        async with self._db.execute(
+            f"SELECT id, collections, asker, record, created FROM answers WHERE {column} = ?",
+            (value,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        return int(row[0]), str(row[1]), row[2], bytes(row[3]), float(row[4])
+
+    @_serialized
+    async def prune_answers(self, before: float) -> int:
+        """Forget answers stored before ``before`` (a Unix time); returns how many."""
+        try:
+            async with self._db.execute(
+                "DELETE FROM answers WHERE created < ?", (before,)
+            ) as cursor:
+                count = cursor.rowcount
+            await self._db.commit()
+        except BaseException:
+            await self._db.rollback()
+            raise
+        return max(count, 0)
 
     async def database_bytes(self) -> int:
         return sum(

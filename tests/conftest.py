@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 
 from index.config import REPO_SEEDS, Settings
-from index.embedder import SentenceTransformerEmbedder, load_embedder
+from index.embedder import Embedder, load_embedder
 from index.library import Library
 
 
 @pytest.fixture(scope="session")
-def embedder() -> SentenceTransformerEmbedder:
-    """The real bundled all-MiniLM-L6-v2, loaded once per test session."""
+def embedder() -> Embedder:
+    """The real bundled all-MiniLM-L6-v2 (on onnxruntime), loaded once per test session."""
     return load_embedder()
 
 
@@ -34,18 +34,14 @@ def seeded_settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-async def library(
-    settings: Settings, embedder: SentenceTransformerEmbedder
-) -> AsyncIterator[Library]:
+async def library(settings: Settings, embedder: Embedder) -> AsyncIterator[Library]:
     lib = await Library.open(settings, embedder=embedder)
     yield lib
     await lib.close()
 
 
 @pytest.fixture
-async def seeded_library(
-    seeded_settings: Settings, embedder: SentenceTransformerEmbedder
-) -> AsyncIterator[Library]:
+async def seeded_library(seeded_settings: Settings, embedder: Embedder) -> AsyncIterator[Library]:
     lib = await Library.open(seeded_settings, embedder=embedder)
     yield lib
     await lib.close()

@@ -183,7 +183,7 @@ async def test_remove_and_stats_defer_before_slow_library_work(
     assert simcord_env.errors == []
 
 
-async def test_article_pages_disable_their_buttons_on_timeout(
+async def test_article_pages_keep_working_and_others_page_privately(
     world: World, simcord_env: simcord.Env
 ) -> None:
     await _add(world, [_article(n) for n in range(1, 13)], world.alice.id)
@@ -195,8 +195,20 @@ async def test_article_pages_disable_their_buttons_on_timeout(
     await simcord_env.advance_time(15 * 60 + 5)  # the interaction token has expired
     assert button_states(simcord_env, world.channel.id, result.response.id) == {
         "Previous": True,
-        "Next": True,
+        "Next": False,
     }
+    mine = await world.alice.click(result.response, label="Next")
+    assert not mine.ephemeral and "Page 2 of 2" in embed_text(mine.response)
+    theirs = await world.bob.click(result.response, label="Previous")
+    assert theirs.ephemeral and "Page 1 of 2" in embed_text(theirs.response)
+    public = simcord_env.backend.get_message(world.channel.id, result.response.id)
+    assert "Page 2 of 2" in public.embeds[0]["footer"]["text"]
+
+
+async def test_a_single_page_has_no_pager(world: World) -> None:
+    result = await world.alice.slash(world.channel, "articles")
+    assert "Page 1 of 1" in embed_text(result.response)
+    assert result.response.components == []
 
 
 async def test_ids_are_shown_verbatim_and_long_ids_are_not_offered(world: World) -> None:

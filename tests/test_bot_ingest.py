@@ -103,7 +103,8 @@ async def test_oversize_and_wrong_type_files_are_refused_before_download(
     big = await world.alice.slash(
         world.channel, "ingest file", file=("big.txt", b"Title\n" + b"word " * 100)
     )
-    assert big.ephemeral and "NEWSBOT_MAX_UPLOAD_BYTES" in big.response.content
+    assert big.ephemeral and "the limit is 100 bytes" in big.response.content
+    assert "NEWSBOT_" not in big.response.content  # no setting Discord users cannot change
     wrong = await world.alice.slash(world.channel, "ingest file", file=("scan.pdf", b"%PDF"))
     assert wrong.ephemeral and ".pdf" in wrong.response.content
     assert len(simcord_env.errors) == 2

@@ -9,7 +9,7 @@ import discord
 import pytest
 
 from bot.checks import Cooldowns
-from bot.client import AnswerMemory, create_bot, run_bot
+from bot.client import create_bot, run_bot
 from bot.config import BotSettings, ConfigError
 from bot.render import (
     CONTENT_LIMIT,
@@ -144,7 +144,7 @@ def test_other_embeds_and_messages_stay_within_limits() -> None:
     assert len(message) <= CONTENT_LIMIT and message.endswith("more")
 
 
-def test_cooldowns_and_answer_memory() -> None:
+def test_cooldowns() -> None:
     now = [100.0]
     cooldowns = Cooldowns(clock=lambda: now[0])
     assert cooldowns.retry_after("ask", 1, 5) == 0
@@ -154,12 +154,10 @@ def test_cooldowns_and_answer_memory() -> None:
     now[0] += 5
     assert cooldowns.retry_after("ask", 1, 5) == 0
     assert cooldowns.retry_after("ask", 1, 0) == 0
-    memory = AnswerMemory(size=2)
-    for message_id in (1, 2, 3):
-        memory.remember(message_id, ["guild:1"], ["a", "a", "b"])
-    assert memory.get(1) is None and len(memory) == 2
-    remembered = memory.get(3)
-    assert remembered is not None and remembered.article_ids == ("a", "b")
+    # Checking does not charge; charging does.
+    assert cooldowns.left("ask", 3) == 0 and cooldowns.left("ask", 3) == 0
+    cooldowns.charge("ask", 3, 5)
+    assert cooldowns.left("ask", 3) == pytest.approx(5)
 
 
 def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -183,6 +181,15 @@ def test_settings_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.setenv("NEWSBOT_ASK_COOLDOWN", "soon")
     with pytest.raises(ConfigError, match="NEWSBOT_ASK_COOLDOWN"):
         BotSettings.from_env()
+    monkeypatch.setenv("NEWSBOT_ASK_COOLDOWN", "7")
+    assert (settings.answer_days, settings.answer_memory) == (30, 10_000)
+    monkeypatch.setenv("NEWSBOT_ANSWER_DAYS", "2.5")
+    monkeypatch.setenv("NEWSBOT_ANSWER_MEMORY", "500")
+    settings = BotSettings.from_env()
+    assert (settings.answer_days, settings.answer_memory) == (2.5, 500)
+    monkeypatch.setenv("NEWSBOT_ANSWER_DAYS", "0")
+    with pytest.raises(ConfigError, match="NEWSBOT_ANSWER_DAYS must be positive"):
+        BotSettings.from_env()
 
 
 def test_run_without_token_is_a_clear_error(
@@ -205,7 +212,7 @@ async def test_bot_opens_its_library_in_setup_hook_and_closes_it(
     try:
         assert (await bot.library.count_articles(collections=["global"])) >= 1
         names = {command.name for command in bot.tree.get_commands()}
-        assert names == {"ask", "ingest", "articles", "remove", "reindex", "stats"}
+        assert names == {"ask", "ingest", "articles", "remove", "reindex", "stats", "feed"}
         for command in bot.tree.walk_commands():
             params = getattr(command, "parameters", [])
             assert command.description and all(p.description != "…" for p in params)
@@ -235,7 +242,7 @@ def test_quotes_of_many_short_lines_keep_their_speaker_and_citation() -> None:
         assert f"Poem article number {number} with a reasonably long headline here" in description
     assert description.count("— **Some Speaker**") == 3
     assert description.endswith(
-        "(https://example.com/news/2024/very/long/path/poem-3) · Outlet · 2024-01-02 · ¶3"
+        "(https://example.com/news/2024/very/long/path/poem-3) · Outlet · <t:1704196800:D> · ¶3"
     )
     assert "> Line 0 of the poem." in description
 

@@ -201,7 +201,9 @@ async def test_corrupt_index_file_is_rebuilt(settings: Settings, embedder: objec
     library = await Library.open(settings, embedder=embedder)
     await library.ingest([HARBOR], collection="global")
     await library.close()
-    for path in settings.vectors_dir.glob("*.faiss"):
+    paths = list(settings.vectors_dir.glob("*.main")) + list(settings.vectors_dir.glob("*.state"))
+    assert paths
+    for path in paths:
         path.write_bytes(b"garbage")
     reopened = await Library.open(settings, embedder=embedder)
     try:

@@ -7,8 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import admin_only
-from bot.client import NO_MENTIONS, NewsBot, defer, guild_collection
-from bot.render import stats_embed
+from bot.client import NO_MENTIONS, NewsBot, defer, finish, guild_collection
+from bot.render import plural, stats_embed
 from bot.views import ProgressEditor
 from index.errors import ReindexInProgress
 
@@ -27,11 +27,13 @@ class Admin(commands.Cog):
         """Re-chunk and re-embed this server's articles (admins only; questions keep working)."""
         assert interaction.guild_id is not None  # guild_only
         library = self.bot.library
-        if library.reindexing:
-            done, total = library.reindex_progress or (0, 0)
+        collection = guild_collection(interaction.guild_id)
+        running = library.reindex_progress([collection])  # other servers' jobs do not count
+        if running is not None:
+            done, total = running
             raise ReindexInProgress(
-                f"A reindex is already running ({done}/{total} articles done); wait for it to "
-                "finish."
+                f"A reindex of this server's articles is already running ({done}/{total} "
+                "done); wait for it to finish."
             )
         # One reindex per server every NEWSBOT_REINDEX_COOLDOWN seconds (checked after the
         # admin check, so a refused member does not start the server's cooldown).
@@ -43,15 +45,11 @@ class Admin(commands.Cog):
         progress = ProgressEditor(
             interaction, "Reindexing", interval=self.bot.bot_settings.progress_interval
         )
-        report = await library.reindex(
-            progress=progress, collections=[guild_collection(interaction.guild_id)]
-        )
-        await interaction.edit_original_response(
-            content=(
-                f"Reindexed this server's {report.articles} articles ({report.passages} "
-                f"passages) in {report.seconds:.1f} s."
-            ),
-            allowed_mentions=NO_MENTIONS,
+        report = await library.reindex(progress=progress, collections=[collection])
+        await finish(
+            interaction,
+            f"Reindexed this server's {plural(report.articles, 'article')} "
+            f"({plural(report.passages, 'passage')}) in {report.seconds:.1f} s.",
         )
 
     @app_commands.command(name="stats")

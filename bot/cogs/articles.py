@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import math
-
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import NotAdmin, admin_requirement, is_admin
 from bot.client import NO_MENTIONS, NewsBot, defer, guild_collection
-from bot.render import articles_embed, code, fit
+from bot.render import code, fit, trim
+from bot.views import articles_page, articles_view
 from index.errors import ArticleNotFound
 from index.models import GLOBAL_COLLECTION
 
-PAGE_SIZE = 10
+CHOICE_LIMIT = 100
+"""Discord's longest autocomplete choice name and value."""
 
 
 class Articles(commands.Cog):
@@ -30,31 +30,13 @@ class Articles(commands.Cog):
         self, interaction: discord.Interaction, page: app_commands.Range[int, 1, 100_000] = 1
     ) -> None:
         """List the articles I can quote here: id, title, outlet, date, who added them."""
-        from bot.views import PagerView
-
-        guild_id = interaction.guild_id
-        collections = self.bot.collections_for(guild_id)
-        names = self.bot.collection_names(guild_id)
-        library = self.bot.library
-
-        async def fetch(number: int) -> tuple[discord.Embed, int]:
-            total = await library.count_articles(collections=collections)
-            pages = max(1, math.ceil(total / PAGE_SIZE))
-            number = min(number, pages - 1)
-            items = await library.list_articles(
-                collections=collections, offset=number * PAGE_SIZE, limit=PAGE_SIZE
-            )
-            embed = articles_embed(
-                items, page=number, pages=pages, total=total, collection_names=names
-            )
-            return embed, pages
-
-        embed, pages = await fetch(page - 1)
-        view = PagerView(fetch, pages=pages, page=min(page - 1, pages - 1))
-        await interaction.response.send_message(
-            embed=embed, view=view, allowed_mentions=NO_MENTIONS
+        await defer(interaction, ephemeral=False)
+        embed, number, pages = await articles_page(self.bot, interaction.guild_id, page - 1)
+        view = articles_view(interaction.user.id, number, pages)
+        kwargs = {"view": view} if view is not None else {}
+        await interaction.edit_original_response(
+            embed=embed, allowed_mentions=NO_MENTIONS, **kwargs
         )
-        view.attach(await interaction.original_response())
 
     @app_commands.command(name="remove")
     @app_commands.guild_only()
@@ -78,10 +60,12 @@ class Articles(commands.Cog):
                     pass
                 else:
                     raise ArticleNotFound(
-                        f"{article_id!r} is a shared (global) article; it can be removed only "
-                        "from the command line: `newsbot remove ID`."
+                        f"{article_id!r} is a shared (global) article; only the bot's operator "
+                        "can remove it."
                     ) from None
-            raise
+            raise ArticleNotFound(
+                f"No article with id {article_id!r} in this server; see /articles."
+            ) from None
         if found.added_by != str(interaction.user.id) and not is_admin(interaction):
             raise NotAdmin(
                 "You can remove only articles you added. Removing other people's articles "
@@ -98,19 +82,32 @@ class Articles(commands.Cog):
     async def remove_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        """This server's articles the user may remove: all for admins, else their own."""
         if interaction.guild_id is None:
             return []
         items = await self.bot.library.list_articles(
-            collections=[guild_collection(interaction.guild_id)], offset=0, limit=200
+            collections=[guild_collection(interaction.guild_id)], offset=0, limit=500
         )
+        if not is_admin(interaction):
+            items = [item for item in items if item.added_by == str(interaction.user.id)]
         needle = current.strip().lower()
         # Discord caps a choice's value at 100 characters: a cut id would not match, so
         # longer ids are left out (they can still be typed or pasted in full).
         return [
-            app_commands.Choice(name=f"{item.title[:70]} ({item.id})"[:100], value=item.id)
+            app_commands.Choice(name=choice_label(item.title, item.id), value=item.id)
             for item in items
-            if len(item.id) <= 100 and (needle in item.id.lower() or needle in item.title.lower())
+            if len(item.id) <= CHOICE_LIMIT
+            and (needle in item.id.lower() or needle in item.title.lower())
         ][:25]
+
+
+def choice_label(title: str, article_id: str) -> str:
+    """``Title (id)`` within Discord's 100 characters: the id whole, the title cut at a
+    word boundary with "…" (or only the id when it leaves no room)."""
+    room = CHOICE_LIMIT - len(article_id) - 3
+    if room < 8:
+        return article_id[:CHOICE_LIMIT]
+    return f"{trim(' '.join(title.split()), room)} ({article_id})"
 
 
 async def setup(bot: NewsBot) -> None:

@@ -1,7 +1,15 @@
-"""``/ask`` and mentions: answer with verbatim quotes; replies to an answer are follow-ups."""
+"""``/ask`` and mentions: answer with verbatim quotes; replies to an answer are follow-ups.
+
+Every answer shown is stored (:mod:`index.conversations`), so a reply to it works after a
+restart too. A reply resolves "he"/"she"/"more" against the answer it replies to, stays
+on that answer's articles and never repeats a quote already shown
+(:mod:`index.followup`); a reply that is no question ("thanks!", "lol", an emoji) gets at
+most a reaction.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import re
@@ -11,18 +19,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import cooldown
-from bot.client import GENERIC_APOLOGY, NO_MENTIONS, NewsBot, Remembered, defer
-from bot.render import answer_embed, fit
-from bot.views import AnswerView
+from bot.checks import charge, cooldown
+from bot.client import GENERIC_APOLOGY, NO_MENTIONS, NewsBot, defer
+from bot.render import QUOTES_PER_PAGE, answer_embed, fit, for_discord
+from bot.views import answer_view
+from index.conversations import ShownAnswer
 from index.errors import NewsbotError
+from index.followup import answer_speaker, is_small_talk, is_thanks, rewrite
 from index.models import Answer
 
 log = logging.getLogger(__name__)
 
 ANSWER_LIMIT = 15
-"""Quotes fetched per question; the "More" button pages through them three at a time."""
+"""Quotes fetched per question; "Next" pages through them three at a time."""
 HINT = "Ask me a question after the mention, e.g. “What did Marks say?”"
+THANKS_REACTION = "👍"
 
 
 def strip_mention(content: str, bot_id: int) -> str:
@@ -46,32 +57,42 @@ class Ask(commands.Cog):
         return collections
 
     async def _answer(
-        self,
-        question: str,
-        collections: Sequence[str],
-        article_ids: Sequence[str] | None = None,
-    ) -> tuple[Answer, discord.Embed, AnswerView | None]:
-        answer = await self.bot.library.ask(
-            question, collections=collections, limit=ANSWER_LIMIT, article_ids=article_ids
-        )
-        if not answer.answered or not answer.quotes:
-            return answer, answer_embed(answer), None
-        view = AnswerView(answer)
-        return answer, view.embed(), view
-
-    def _remember(
-        self,
-        message_id: int,
-        collections: Sequence[str],
-        answer: Answer,
-        previous: Sequence[str] | None = None,
-    ) -> None:
-        if answer.answered and answer.quotes:
-            self.bot.answers.remember(
-                message_id, collections, [q.article_id for q in answer.quotes]
+        self, question: str, asker: int, collections: Sequence[str], previous: ShownAnswer | None
+    ) -> tuple[ShownAnswer, discord.Embed, discord.ui.View | None]:
+        """Answer (a follow-up of ``previous`` when given) and store what will be shown."""
+        if previous is None:
+            answer = await self.bot.library.ask(
+                question, collections=collections, limit=ANSWER_LIMIT
             )
-        elif previous:
-            self.bot.answers.remember(message_id, collections, previous)
+            speaker, articles, excluded = answer_speaker(answer), None, ()
+        else:
+            question = rewrite(
+                question, speaker=previous.speaker, previous_question=previous.answer.question
+            )
+            excluded = tuple(previous.seen())
+            answer = await self.bot.library.ask(
+                question,
+                collections=previous.collections,
+                limit=ANSWER_LIMIT,
+                article_ids=previous.article_ids,
+                exclude=excluded,
+            )
+            speaker = answer_speaker(answer) or previous.speaker
+            articles = previous.article_ids
+        if not answer.answered:
+            answer = Answer(answer.question, False, (), for_discord(answer.message or "") or None)
+        shown = ShownAnswer(
+            answer=answer,
+            collections=tuple(collections if previous is None else previous.collections),
+            asker=str(asker),
+            speaker=speaker,
+            shown=min(QUOTES_PER_PAGE, len(answer.quotes)),
+            excluded=excluded,
+            articles=tuple(articles) if articles is not None else (),
+        )
+        if answer.answered or previous is not None:  # a reply to it is a follow-up
+            shown = await self.bot.remember(shown)
+        return shown, answer_embed(answer), answer_view(shown)
 
     @app_commands.command(name="ask")
     @app_commands.describe(question="What you want to know, e.g. “What did Marks say?”")
@@ -84,14 +105,14 @@ class Ask(commands.Cog):
         """Answer a question by quoting the news articles verbatim, with citations."""
         collections = self._collections(interaction.guild_id)
         await defer(interaction, ephemeral=False)
-        answer, embed, view = await self._answer(question, collections)
+        charge(interaction, "ask", "ask_cooldown")
+        shown, embed, view = await self._answer(question, interaction.user.id, collections, None)
         kwargs = {"view": view} if view is not None else {}
         message = await interaction.edit_original_response(
             embed=embed, allowed_mentions=NO_MENTIONS, **kwargs
         )
-        if view is not None:
-            view.attach(message)
-        self._remember(message.id, collections, answer)
+        if shown.id:
+            await self.bot.library.conversations.link(shown.id, str(message.id))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -101,22 +122,39 @@ class Ask(commands.Cog):
             return
         reference = message.reference
         # Only a reply to an answer is a follow-up; a forward of one is not addressed to me.
-        replied = reference is not None and reference.type is discord.MessageReferenceType.reply
-        remembered = self.bot.answers.get(reference.message_id if replied else None)
+        replied = (
+            reference is not None
+            and reference.type is discord.MessageReferenceType.reply
+            and reference.message_id is not None
+        )
+        previous = None
+        if replied:
+            assert reference is not None and reference.message_id is not None
+            previous = await self.bot.library.conversations.by_ref(str(reference.message_id))
         mentioned = any(user.id == me.id for user in message.mentions)
-        if not (mentioned or remembered is not None or message.guild is None):
+        if not (mentioned or previous is not None or message.guild is None):
             return
         try:
-            await self._reply(message, remembered)
+            await self._reply(message, previous)
         except discord.HTTPException:
             log.warning("could not reply in channel %s", message.channel.id, exc_info=True)
 
-    async def _reply(self, message: discord.Message, remembered: Remembered | None) -> None:
+    async def _reply(self, message: discord.Message, previous: ShownAnswer | None) -> None:
         question = strip_mention(message.content, self.bot.user.id)  # type: ignore[union-attr]
-        # The cooldown comes first, so bare mentions cannot make me spam the hint either.
-        left = self.bot.cooldowns.retry_after(
-            "ask", message.author.id, self.bot.bot_settings.ask_cooldown
-        )
+        if not question and not message.attachments and not message.stickers:
+            # A hint costs no question; it has its own bucket so mentions cannot make me
+            # spam it (a repeated bare mention meanwhile is ignored).
+            cooldowns, seconds = self.bot.cooldowns, self.bot.bot_settings.ask_cooldown
+            if cooldowns.left("hint", message.author.id) <= 0:
+                cooldowns.charge("hint", message.author.id, seconds)
+                await message.reply(HINT, mention_author=False, allowed_mentions=NO_MENTIONS)
+            return
+        if not question or is_small_talk(question):
+            if is_thanks(question):
+                with contextlib.suppress(discord.HTTPException):
+                    await message.add_reaction(THANKS_REACTION)
+            return
+        left = self.bot.cooldowns.left("ask", message.author.id)
         if left > 0:
             await message.reply(
                 f"You're going a bit fast: try again in {math.ceil(left)} s.",
@@ -124,20 +162,21 @@ class Ask(commands.Cog):
                 allowed_mentions=NO_MENTIONS,
             )
             return
-        if not question:
-            await message.reply(HINT, mention_author=False, allowed_mentions=NO_MENTIONS)
-            return
+        self.bot.cooldowns.charge("ask", message.author.id, self.bot.bot_settings.ask_cooldown)
         try:
-            if remembered is not None:
-                collections = list(remembered.collections)
-                previous: list[str] | None = list(remembered.article_ids)
-            else:
-                collections = self._collections(message.guild.id if message.guild else None)
-                previous = None
-            answer, embed, view = await self._answer(question, collections, previous)
+            collections = (
+                list(previous.collections)
+                if previous is not None
+                else self._collections(message.guild.id if message.guild else None)
+            )
+            shown, embed, view = await self._answer(
+                question, message.author.id, collections, previous
+            )
         except NewsbotError as error:
             await message.reply(
-                fit(str(error), 2000), mention_author=False, allowed_mentions=NO_MENTIONS
+                fit(for_discord(str(error)), 2000),
+                mention_author=False,
+                allowed_mentions=NO_MENTIONS,
             )
             return
         except Exception:
@@ -148,9 +187,8 @@ class Ask(commands.Cog):
         sent = await message.reply(
             embed=embed, mention_author=False, allowed_mentions=NO_MENTIONS, **kwargs
         )
-        if view is not None:
-            view.attach(sent)
-        self._remember(sent.id, collections, answer, previous)
+        if shown.id:
+            await self.bot.library.conversations.link(shown.id, str(sent.id))
 
 
 async def setup(bot: NewsBot) -> None:

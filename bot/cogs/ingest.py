@@ -1,4 +1,8 @@
-"""``/ingest url|file|text``: add an article to this server's collection, with progress."""
+"""``/ingest url|file|text``: add an article to this server's collection, with progress.
+
+The ingest cooldown is charged only when work starts: a refused upload, a refused private
+address or a form opened and closed costs nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +12,20 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import cooldown, is_admin
-from bot.client import NO_MENTIONS, NewsBot, defer, guild_collection
+from bot.checks import charge, cooldown, is_admin
+from bot.client import NewsBot, defer, finish, guild_collection
 from bot.render import ingest_message
 from bot.views import ArticleModal, ProgressEditor
-from index.errors import BadArticle
+from index.errors import BadArticle, UrlRefused
 from index.models import ArticleInput, IngestReport
 
 UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl")
 
 
 def _size(n: int) -> str:
-    return f"{n / 1_000_000:.1f} MB" if n >= 100_000 else f"{n / 1000:.0f} kB"
+    if n >= 100_000:
+        return f"{n / 1_000_000:.1f} MB"
+    return f"{n / 1000:.0f} kB" if n >= 10_000 else f"{n:,} bytes"
 
 
 @app_commands.guild_only()
@@ -45,9 +51,7 @@ class Ingest(
         )
 
     async def _finish(self, interaction: discord.Interaction, report: IngestReport) -> None:
-        await interaction.edit_original_response(
-            content=ingest_message(report), embeds=[], allowed_mentions=NO_MENTIONS
-        )
+        await finish(interaction, ingest_message(report))
 
     def _progress(self, interaction: discord.Interaction) -> ProgressEditor:
         return ProgressEditor(
@@ -63,9 +67,16 @@ class Ingest(
         """Fetch a web page and add the article on it."""
         collection, user, replace_others = self._target(interaction)
         await defer(interaction, ephemeral=True)
-        report = await self.bot.library.ingest_url(
-            url.strip(), collection=collection, added_by=user, replace_others=replace_others
-        )
+        try:
+            report = await self.bot.library.ingest_url(
+                url.strip(), collection=collection, added_by=user, replace_others=replace_others
+            )
+        except UrlRefused:
+            raise  # refused before any fetch: no cooldown
+        except BaseException:
+            charge(interaction, "ingest", "ingest_cooldown")  # the fetch was tried
+            raise
+        charge(interaction, "ingest", "ingest_cooldown")
         await self._finish(interaction, report)
 
     @app_commands.command(name="file")
@@ -85,10 +96,11 @@ class Ingest(
         limit = self.bot.bot_settings.max_upload_bytes
         if file.size > limit:
             raise BadArticle(
-                f"{file.filename} is {_size(file.size)}; the limit is {_size(limit)} "
-                "(NEWSBOT_MAX_UPLOAD_BYTES). Split it into smaller files."
+                f"{file.filename} is {_size(file.size)}; the limit is {_size(limit)}. "
+                "Split it into smaller files."
             )
         await defer(interaction, ephemeral=True)
+        charge(interaction, "ingest", "ingest_cooldown")
         data = await file.read()
         report = await self.bot.library.ingest_file(
             data,
@@ -109,6 +121,7 @@ class Ingest(
     async def _pasted(self, interaction: discord.Interaction, article: ArticleInput) -> None:
         collection, user, replace_others = self._target(interaction)
         await defer(interaction, ephemeral=True)
+        charge(interaction, "ingest", "ingest_cooldown")  # submitted, not just opened
         report = await self.bot.library.ingest(
             [article], collection=collection, added_by=user, replace_others=replace_others
         )

@@ -15,10 +15,19 @@ import numpy as np
 
 from index import answer as answering
 from index.attribution import name_matches, names_subject
+from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
-from index.search import Candidate, content_words, hybrid_search, pair_coverage, word_coverage
+from index.search import (
+    CANDIDATES,
+    Candidate,
+    content_words,
+    hybrid_search,
+    pair_coverage,
+    word_coverage,
+)
 from index.store import Store, StoredAttribution, StoredPassage
+from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
 
 MAX_PERSON_ARTICLES = 80
@@ -47,6 +56,7 @@ async def person_statements(
     collections: Sequence[str],
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> PersonCandidates | None:
     """What a named person said: their attributed statements, else passages naming them.
 
@@ -61,14 +71,9 @@ async def person_statements(
     attributed = answering.matching_attributions(
         await store.attributions_by_surname(keys, collections, MAX_SURNAME_ATTRIBUTIONS), names
     )
-    name_query = " OR ".join(f'"{key}"' for key in keys)
-    hits = await store.keyword_search(name_query, collections, 100)
+    hits = await keyword_search(store, [], collections, 100, required=keys)
     if topic:  # passages naming the person in articles about the topic (title or text)
-        topic_query = " OR ".join(f'"{word}"' for word in dict.fromkeys(topic))
-        hits = (
-            await store.keyword_search(f"({name_query}) AND ({topic_query})", collections, 100)
-            + hits
-        )
+        hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(
         dict.fromkeys(
@@ -82,6 +87,12 @@ async def person_statements(
         for pk in article_pks
         if pk in stored and (article_ids is None or stored[pk].id in article_ids)
     }
+    if published_window is not None:
+        articles = dict(
+            published_window.keep(
+                list(articles.items()), lambda pair: pair[1].id, lambda pair: pair[1].published
+            )
+        )
     return await statements_in_articles(store, articles, attributed, names, query_vector, dimension)
 
 
@@ -97,6 +108,7 @@ async def role_statements(
     collections: Sequence[str],
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> PersonCandidates | None:
     """What the holder of an office said ("the French president"): in articles naming the
     office, the speakers whose attribution carries it as an apposition or title."""
@@ -109,6 +121,12 @@ async def role_statements(
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
     articles = {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
+    if published_window is not None:
+        articles = dict(
+            published_window.keep(
+                list(articles.items()), lambda pair: pair[1].id, lambda pair: pair[1].published
+            )
+        )
     pattern = re.compile(r"\b" + r"(?:\W+|'s\s+|’s\s+)".join(map(re.escape, words)) + r"\b", re.I)
     bound: dict[int, set[str]] = {}
     attributions = await store.attributions_in(list(articles))
@@ -242,9 +260,14 @@ async def general_candidates(
     collections: Sequence[str],
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> GeneralCandidates:
-    """Hybrid-search candidates with dense cosine, word and pair coverage filled in."""
-    candidates = await hybrid_search(store, indexes, question, query_vector, collections)
+    """Hybrid-search candidates with dense cosine, word and pair coverage filled in; with
+    a time frame, more are gathered, then those published outside it are left out."""
+    wanted = CANDIDATES if published_window is None else 4 * CANDIDATES
+    candidates = await hybrid_search(
+        store, indexes, question, query_vector, collections, limit=wanted
+    )
     passages = await store.passages(c.passage_id for c in candidates)
     if article_ids is not None:
         allowed = set(article_ids)
@@ -254,6 +277,12 @@ async def general_candidates(
             if c.passage_id in passages and passages[c.passage_id].article_id in allowed
         ]
     candidates = [c for c in candidates if c.passage_id in passages]
+    if published_window is not None:
+        candidates = published_window.keep(
+            candidates,
+            lambda c: passages[c.passage_id].article_id,
+            lambda c: passages[c.passage_id].published,
+        )
     vectors = await store.passage_embeddings(
         [c.passage_id for c in candidates if c.dense_rank is None], dimension
     )
@@ -292,6 +321,10 @@ async def entities_known(
     for entity in entities:
         words = [w.replace('"', "") for w in features.entity_words(entity)]
         query = " AND ".join(f'"{w}"' for w in words if w)
-        if not query or await store.keyword_search(query, collections, 1):
+        if (
+            not query
+            or await store.keyword_search(query, collections, 1)
+            or await store.title_search(query, collections, 1)
+        ):
             found += 1
     return found / len(entities)

@@ -13,6 +13,7 @@ from index.qa import abstention, candidates, features, model, ranking
 from index.qa.routing import complete_name, route
 from index.search import Candidate
 from index.store import Store, StoredAttribution
+from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
 
 
@@ -26,21 +27,37 @@ async def answer_question(
     dimension: int,
     limit: int = 5,
     article_ids: Sequence[str] | None = None,
+    published_window: TimeFilter | None = None,
 ) -> Answer:
-    """Answer ``question`` (already validated and embedded) from ``collections``."""
+    """Answer ``question`` (already validated and embedded) from ``collections``;
+    ``published_window`` keeps only articles published in a question's time frame."""
     routed = route(question)
     steps: list[Callable[[], Awaitable[Answer | None]]] = []
 
     async def by_role() -> Answer | None:
         topic = [w for w in routed.topic if w not in routed.role]
         found = await candidates.role_statements(
-            store, routed.role, query_vector, collections, article_ids, dimension
+            store,
+            routed.role,
+            query_vector,
+            collections,
+            article_ids,
+            dimension,
+            published_window,
         )
         return _person_answer(question, found, topic, limit)
 
     async def by_name() -> Answer | None:
         return await _answer_person(
-            store, question, routed.names, query_vector, collections, limit, article_ids, dimension
+            store,
+            question,
+            routed.names,
+            query_vector,
+            collections,
+            limit,
+            article_ids,
+            dimension,
+            published_window,
         )
 
     async def by_completed_name() -> Answer | None:
@@ -48,7 +65,15 @@ async def answer_question(
         if completed is None:
             return None
         return await _answer_person(
-            store, question, [completed], query_vector, collections, limit, article_ids, dimension
+            store,
+            question,
+            [completed],
+            query_vector,
+            collections,
+            limit,
+            article_ids,
+            dimension,
+            published_window,
         )
 
     if routed.role and routed.role_first:
@@ -72,6 +97,7 @@ async def answer_question(
         limit,
         article_ids,
         dimension,
+        published_window,
     )
 
 
@@ -84,10 +110,19 @@ async def _answer_person(
     limit: int,
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> Answer | None:
     topic = answering.topic_words(question, names)
     found = await candidates.person_statements(
-        store, question, names, topic, query_vector, collections, article_ids, dimension
+        store,
+        question,
+        names,
+        topic,
+        query_vector,
+        collections,
+        article_ids,
+        dimension,
+        published_window,
     )
     return _person_answer(question, found, topic, limit)
 
@@ -126,12 +161,20 @@ async def rank_general(
     collections: Sequence[str],
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> GeneralRanking:
     """Retrieve, featurise and rank the general candidates; estimate answerability."""
     qa_model = model.load()
     facts = features.QuestionFacts.of(question, names)
     found = await candidates.general_candidates(
-        store, indexes, question, query_vector, collections, article_ids, dimension
+        store,
+        indexes,
+        question,
+        query_vector,
+        collections,
+        article_ids,
+        dimension,
+        published_window,
     )
     article_pks = list(dict.fromkeys(p.article_pk for p in found.passages.values()))
     attributions = await store.attributions_in(article_pks)
@@ -152,10 +195,19 @@ async def _answer_general(
     limit: int,
     article_ids: Sequence[str] | None,
     dimension: int,
+    published_window: TimeFilter | None = None,
 ) -> Answer:
     qa_model = model.load()
     result = await rank_general(
-        store, indexes, question, names, query_vector, collections, article_ids, dimension
+        store,
+        indexes,
+        question,
+        names,
+        query_vector,
+        collections,
+        article_ids,
+        dimension,
+        published_window,
     )
     _record(question, result.probability)
     if not result.ranked or result.probability < abstention.threshold(qa_model, article_ids):

@@ -1,0 +1,120 @@
+"""Keyword retrieval that stays fast at a million passages (SQLite FTS5, BM25).
+
+- Only informative terms are queried: stopwords are dropped, and of the rest only the
+  ``MAX_TERMS`` rarest by document frequency (read from the FTS vocabulary) are OR-ed.
+  A common word adds almost nothing to BM25 but makes FTS5 score most of the corpus.
+- The collection filter is a token inside each FTS row (:func:`index.store.collection_filter`),
+  so FTS5 never scores other collections' passages.
+- Titles are indexed once per article (``titles_fts``), not copied into every passage's
+  row; a passage's keyword score is its text's BM25 plus ``TITLE_WEIGHT`` times its
+  article title's BM25 (the weight the single-table schema gave the title column), and the
+  best passages of the best-matching titles are looked up as well.
+
+Stems are computed by an in-memory FTS5 table with the same tokenizer, so the terms looked
+up in the vocabulary are exactly the ones FTS5 stored.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+
+from index.store import FTS_TOKENIZER, Store
+
+MAX_TERMS = 4
+"""Rarest content words kept per question."""
+TITLE_WEIGHT = 0.5
+TITLE_ARTICLES = 5
+"""Best-matching titles whose passages are looked up even if their text scores lower."""
+PER_TITLE = 5
+MAX_TITLE_TERMS = 12
+
+
+class _Stemmer:
+    """FTS5's own tokenizer (porter + unicode61) through a private in-memory table."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.execute(f"CREATE VIRTUAL TABLE t USING fts5 (x, tokenize = '{FTS_TOKENIZER}')")
+        self._db.execute("CREATE VIRTUAL TABLE v USING fts5vocab (t, 'instance')")
+        self._lock = threading.Lock()
+        self._cache: dict[str, str | None] = {}
+
+    def stem(self, word: str) -> str | None:
+        if word in self._cache:
+            return self._cache[word]
+        with self._lock:
+            self._db.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", (word,))
+            row = self._db.execute("SELECT term FROM v ORDER BY offset LIMIT 1").fetchone()
+            self._db.execute("DELETE FROM t")
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[word] = stem = None if row is None else str(row[0])
+        return stem
+
+
+_stemmer = _Stemmer()
+
+
+def quoted(words: Sequence[str]) -> str:
+    return " OR ".join(f'"{word}"' for word in words)
+
+
+async def informative_terms(
+    store: Store, words: Sequence[str], limit: int = MAX_TERMS
+) -> list[str]:
+    """The ``limit`` rarest of ``words`` (content words, stopwords already removed),
+    by how many passages hold their stem; words no passage holds are dropped."""
+    stems: dict[str, str] = {}
+    for word in dict.fromkeys(w.replace('"', "") for w in words):
+        stem = _stemmer.stem(word) if word else None
+        if stem and stem not in stems.values():
+            stems[word] = stem
+    counts = await store.document_counts(list(stems.values()))
+    present = [word for word, stem in stems.items() if counts.get(stem, 0) > 0]
+    present.sort(key=lambda word: counts[stems[word]])
+    return present[:limit]
+
+
+async def keyword_search(
+    store: Store,
+    words: Sequence[str],
+    collections: Sequence[str],
+    limit: int,
+    *,
+    required: Sequence[str] = (),
+) -> list[tuple[int, float]]:
+    """``(passage_id, score)``, best (lowest) first: passages holding the informative
+    ``words`` in their text or their article's title.
+
+    With ``required``, only passages whose text holds one of those words count (a person's
+    name); ``words`` then rank them and may also match in the title (a topic).
+    """
+    terms = await informative_terms(store, words)
+    must = [w.replace('"', "") for w in dict.fromkeys(required) if w.replace('"', "")]
+    if not terms and not must:
+        return []
+    if must and terms:
+        text_match = f"({quoted(must)}) AND ({quoted(terms)})"
+    else:
+        text_match = quoted(must or terms)
+    scores = dict(await store.keyword_search(text_match, collections, limit))
+    title_words = [w.replace('"', "") for w in dict.fromkeys(words)][:MAX_TITLE_TERMS]
+    title_words = [w for w in title_words if w]
+    if title_words:  # titles are few (one row per article): every content word counts
+        titles = dict(
+            await store.title_search(quoted(title_words), collections, TITLE_ARTICLES * 4)
+        )
+        spans = await store.passage_spans(list(titles)[:TITLE_ARTICLES])
+        title_only = quoted(must or terms or title_words)
+        for span in spans.values():  # passages of well-titled articles, scored on text
+            for passage_id, score in await store.keyword_search(
+                title_only, collections, PER_TITLE, passage_range=span
+            ):
+                scores.setdefault(passage_id, score)
+        if titles:
+            owners = await store.passage_articles(list(scores))
+            for passage_id, article_pk in owners.items():
+                scores[passage_id] += TITLE_WEIGHT * titles.get(article_pk, 0.0)
+    return sorted(scores.items(), key=lambda hit: hit[1])[:limit]
