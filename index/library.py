@@ -152,6 +152,8 @@ class Library:
         self._feeds: FeedService | None = None
         self.conversations = Conversations(store)
         """Answers shown by a front end (paging and follow-ups across restarts)."""
+        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
+        """The clock time expressions in questions are read against (tests replace it)."""
 
     @property
     def feeds(self) -> FeedService:
@@ -162,8 +164,6 @@ class Library:
 
             self._feeds = FeedService(self)
         return self._feeds
-        self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
-        """The clock time expressions in questions are read against (tests replace it)."""
 
     # -- life cycle ------------------------------------------------------------------
 
