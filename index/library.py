@@ -93,6 +93,8 @@ class _Planned:
     passages: list[Passage]
     attributions: list[NewAttribution]
     force: bool
+    expected: str | None = None
+    """On reindex, the stored hash the article must still carry to be rewritten."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,12 @@ async def _report(progress: Progress | None, done: int, total: int) -> None:
 def content_hash(text: str) -> str:
     """Hash of the text with whitespace and Unicode (NFC) normalised: the same article pasted
     twice, or saved once as NFC and once as NFD, matches."""
-    text = unicodedata.normalize("NFC", text)
+    return _legacy_hash(unicodedata.normalize("NFC", text))
+
+
+def _legacy_hash(text: str) -> str:
+    """The content hash of newsbot before NFC: the same as :func:`content_hash` for NFC
+    text; articles stored earlier in another form still carry it."""
     return hashlib.sha256(" ".join(text.split()).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -435,13 +442,19 @@ class Library:
         else:
             # an article without a title gets one from its text (index.titles)
             article = check_article(with_title(article), self.settings.max_article_chars)
-        digest = content_hash(article.text)
+        digest, legacy = content_hash(article.text), _legacy_hash(article.text)
         existing = await self.store.find_existing(
             collection,
             article.id,
             None if article.id else article.url,
             None if article.id else digest,
         )
+        if existing is None and not article.id and legacy != digest:
+            existing = await self.store.find_existing(collection, None, None, legacy)
+        expected = None
+        if force:  # reindex: write only if the stored article is still the one read
+            stored_legacy = existing is not None and existing.content_hash == legacy
+            expected = legacy if stored_legacy else digest
         identity = {("hash", digest)} | ({("url", article.url)} if article.url else set())
         if (
             existing
@@ -471,7 +484,7 @@ class Library:
         if not passages:
             raise BadArticle(f"{article.origin}: no sentences found in the article text")
         planned = _Planned(
-            article, article_id, digest, existing, added_by, passages, attributions, force
+            article, article_id, digest, existing, added_by, passages, attributions, force, expected
         )
         return planned, identity | {("id", article_id)}
 
@@ -543,7 +556,7 @@ class Library:
                 attributions=item.attributions,
                 added_by=item.added_by,
                 replace_pk=item.existing.pk if item.existing else None,
-                expected_hash=item.digest if item.force else None,
+                expected_hash=item.expected,
             )
             if written is None:  # edited meanwhile: the newer version stays
                 raise BadArticle(

@@ -3,9 +3,9 @@
 Every refusal is a :class:`BadArticle` naming the input and the field, so one bad article
 in a batch is reported and the others still go in. What is accepted is normalised:
 
-- text, title, source and author are put in Unicode NFC, so the same article saved as
-  NFC and as NFD is stored (and deduplicated) as one; the *normalised* text is stored,
-  so quote offsets index into exactly what is kept;
+- the text is kept exactly as given (quotes are verbatim, offsets index into it); the
+  content hash is taken of its NFC form (see ``content_hash``), so the same article
+  saved as NFC and as NFD is one article. Title, source, author and id are put in NFC;
 - a title longer than :data:`MAX_TITLE_CHARS` (and a source or author longer than
   :data:`MAX_NAME_CHARS`) is cut at a word boundary and ends with "…";
 - an id longer than :data:`MAX_ID_CHARS`, a URL longer than :data:`MAX_URL_CHARS` or a
@@ -68,8 +68,7 @@ def normalise_stored(article: ArticleInput) -> ArticleInput:
     checks of today say about it.
     """
     title = _cut(_nfc(article.title), MAX_TITLE_CHARS) if _valid(article.title) else article.title
-    text = _nfc(article.text) if _valid(article.text) else article.text
-    return dataclasses.replace(article, title=title, text=text)
+    return dataclasses.replace(article, title=title)
 
 
 def check_question(question: str) -> str:
@@ -102,12 +101,11 @@ def _check_text(text: str, origin: str, max_chars: int) -> str:
         raise BadArticle(f"{origin}: the text {_invalid_message(text)}")
     if "\x00" in text:
         raise BadArticle(f"{origin}: the text contains binary data (NUL characters)")
-    if len(text) > max_chars:  # before normalising: NFC of a huge text is work for nothing
+    if len(text) > max_chars:
         raise BadArticle(
             f"{origin}: the article is {len(text):,} characters long; the limit is "
             f"{max_chars:,} (NEWSBOT_MAX_ARTICLE_CHARS). Split it or raise the limit."
         )
-    text = _nfc(text)
     stripped = text.strip()
     if len(stripped) < MIN_ARTICLE_CHARS:
         raise BadArticle(
@@ -119,11 +117,6 @@ def _check_text(text: str, origin: str, max_chars: int) -> str:
             f"{origin}: the article text has fewer than {MIN_ARTICLE_WORD_CHARS} letters or "
             "digits (only punctuation, symbols or invisible characters); there are no words "
             "to quote"
-        )
-    if len(text) > max_chars:
-        raise BadArticle(
-            f"{origin}: the article is {len(text):,} characters long; the limit is "
-            f"{max_chars:,} (NEWSBOT_MAX_ARTICLE_CHARS). Split it or raise the limit."
         )
     return text
 

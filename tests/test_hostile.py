@@ -8,8 +8,10 @@ the tokenizer tests use the real model.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import unicodedata
@@ -252,10 +254,26 @@ async def test_item9_nfc_and_nfd_copies_are_one_article(fast_library: Library) -
     assert second.ingested[0].article_id == first.ingested[0].article_id
     assert await fast_library.count_articles(collections=["global"]) == 1
     stored = await fast_library.get_article(first.ingested[0].article_id, collections=["global"])
-    assert stored.text == text  # the NFC form is stored: quote offsets index into it
+    assert stored.text == nfd  # kept as first given: quotes stay verbatim, offsets match
     answer = await fast_library.ask("Who is Hélène Müller?", collections=["global"])
     for quote in answer.quotes:
         assert stored.text[quote.start : quote.end] == quote.text
+
+
+async def test_item9_article_hashed_before_nfc_still_reindexes(
+    fast_library: Library, settings: Settings
+) -> None:
+    nfd = unicodedata.normalize("NFD", "Le café rouvre. " * 10)
+    [item] = (
+        await fast_library.ingest([ArticleInput(title="Café", text=nfd)], collection="global")
+    ).ingested
+    legacy = hashlib.sha256(" ".join(nfd.split()).encode()).hexdigest()  # the old hash
+    with sqlite3.connect(settings.database_path) as db:
+        db.execute("UPDATE articles SET content_hash = ?", (legacy,))
+    report = await fast_library.reindex()
+    assert report.passages == item.passages > 0  # re-embedded, not skipped as "edited"
+    again = await fast_library.ingest([ArticleInput(title="Café", text=nfd)], collection="global")
+    assert again.ingested[0].status == "unchanged"  # the reindex stored the new hash
 
 
 def test_item9_one_line_paragraphs_do_not_cost_one_passage_each() -> None:

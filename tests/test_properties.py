@@ -210,3 +210,28 @@ def test_ask_any_question_gives_an_answer_or_a_clear_error(tmp_path: Path) -> No
         ask_one()
 
     _run_with_library(tmp_path, check)
+
+
+def test_a_hostile_file_never_costs_the_good_files_of_its_batch(tmp_path: Path) -> None:
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "a_good.json").write_text(GOOD_LINE)
+    (folder / "c_good.txt").write_text(f"Orchard news\n\n{ORCHARD.text}")
+
+    def check(runner: asyncio.Runner, library: Library) -> None:
+        @BUDGET
+        @given(data=file_bytes, suffix=st.sampled_from(sorted(SUPPORTED_SUFFIXES)))
+        def ingest_batch(data: bytes, suffix: str) -> None:
+            for old in folder.glob("b_hostile.*"):
+                old.unlink()
+            hostile = folder / f"b_hostile{suffix}"
+            hostile.write_bytes(data)
+            report = runner.run(library.ingest_paths([folder], collection="global"))
+            titles = {item.title for item in report.ingested}
+            assert {"Good", "Orchard news"} <= titles  # never lost
+            for failure in report.failures:
+                assert failure.origin.startswith(str(hostile)) and failure.reason.strip()
+
+        ingest_batch()
+
+    _run_with_library(tmp_path, check)

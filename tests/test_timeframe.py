@@ -194,4 +194,4 @@ def test_the_note_is_shown_on_discord_and_in_the_terminal() -> None:
     answered = Answer("What did Marsh say this week?", True, (quote,), note=note)
     embed = answer_embed(answered)
     assert note in (embed.footer.text or "") and embed_problems(embed) == []
-    assert "2026-05-05" in (embed.description or "")
+    assert "<t:1777982400:D>" in (embed.description or "")  # 2026-05-05 as a Discord date
