@@ -106,6 +106,7 @@ class Feeds(
         url="Address of the RSS or Atom feed (http or https)",
         channel="Where notices go (default: this channel)",
         announce="Post a short notice of each new article (never pings); default off",
+        interval="Minutes between two polls of the feed (at least 5; default 15)",
     )
     @admin_only()
     async def add(
@@ -114,6 +115,7 @@ class Feeds(
         url: app_commands.Range[str, 1, 2000],
         channel: discord.TextChannel | None = None,
         announce: bool = False,
+        interval: app_commands.Range[int, 5, 1440] | None = None,
     ) -> None:
         """Follow a feed: its articles are added here and kept current (admins only)."""
         target = channel.id if channel is not None else interaction.channel_id
@@ -124,6 +126,7 @@ class Feeds(
             channel_id=target,
             announce=announce,
             added_by=str(interaction.user.id),
+            interval_minutes=interval,
         )
         if self.bot.feed_scheduler is not None:
             self.bot.feed_scheduler.wake()

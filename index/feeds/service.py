@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from index.config import MIN_FEED_INTERVAL
 from index.errors import FetchError, NewsbotError
 from index.feeds.items import PageCache, item_article, item_article_id
 from index.feeds.parse import FeedItem, NotAFeed, ParsedFeed, parse_feed
@@ -42,6 +43,10 @@ FEED_ADDED_BY = "feed"
 
 class FeedNotFound(NewsbotError):
     """No feed with that address or id is followed here."""
+
+
+class BadFeedSetting(NewsbotError):
+    """A subscription setting out of bounds (an interval under five minutes)."""
 
 
 @dataclass(frozen=True)
@@ -122,9 +127,19 @@ class FeedService:
         channel_id: int | None = None,
         announce: bool = False,
         added_by: str | None = None,
+        interval_minutes: float | None = None,
     ) -> AddedFeed:
         """Follow a feed from ``collection``: it is downloaded once to check that it is a
-        feed (and for its title); its items go in at the next poll."""
+        feed (and for its title); its items go in at the next poll. ``interval_minutes``
+        (at least 5) sets how often the feed is polled, for every server following it."""
+        interval = self.settings.feed_interval
+        if interval_minutes is not None:
+            if interval_minutes * 60 < MIN_FEED_INTERVAL:
+                raise BadFeedSetting(
+                    f"A feed is polled at most every {MIN_FEED_INTERVAL // 60} minutes; "
+                    f"{interval_minutes:g} is too often."
+                )
+            interval = interval_minutes * 60
         url = str(check_url(url.strip(), self._policy))
         try:
             parsed = await self._download(url)
@@ -141,7 +156,8 @@ class FeedService:
             announce=announce,
             added_by=added_by,
             now=self.clock(),
-            interval=self.settings.feed_interval,
+            interval=interval,
+            set_interval=interval_minutes is not None,
             limit=self.settings.feeds_per_collection,
         )
         return AddedFeed(feed, subscription, new, len(parsed.items))
