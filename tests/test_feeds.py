@@ -17,7 +17,7 @@ import pytest
 
 from index.config import Settings
 from index.errors import NewsbotError, UrlRefused
-from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle
+from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle, NewArticles
 from index.feeds.parse import NotAFeed, html_to_text, parse_feed
 from index.feeds.scheduler import FeedScheduler
 from index.feeds.service import BadFeedSetting
@@ -421,7 +421,11 @@ async def test_scheduler_polls_in_the_background_and_stops_cleanly(
             if events:
                 break
             await asyncio.sleep(0.02)
-        assert [e.title for e in events] == ["Council settles the ferry timetable question"]
+        (notice,) = events
+        assert isinstance(notice, NewArticles) and notice.channel_id == 3
+        assert [a.title for a in notice.articles] == [
+            "Council settles the ferry timetable question"
+        ]
         assert scheduler.running
     finally:
         await scheduler.stop()  # while it naps

@@ -91,17 +91,21 @@ async def test_announcements_and_failure_notice_ping_nobody(
     added = await world.admin.slash(world.channel, "feed add", url=url, announce=True)
     assert "announced in" in added.response.content
     before = world.channel.last_message
+    history_before = len(world.channel.history())
     await world.bot.feed_scheduler.run_once()  # the backlog: stored, not announced
     await simcord_env.settle()
     assert world.channel.last_message == before
 
     loud = dataclasses.replace(story(2), title=f"@everyone the pier vote <@{world.bob.id}> is in")
-    site.publish("/feed.xml", "Harbour Times", [loud, story(0)])
+    site.publish("/feed.xml", "Harbour Times", [loud, story(3), story(0)])
     clock.now = await next_poll(world)  # the interval has jitter
     await world.bot.feed_scheduler.run_once()
     await simcord_env.settle()
     notice = world.channel.last_message
     assert "New in **Harbour Times**" in notice.content and "@everyone" in plain(notice.content)
+    assert "harbour dredging" in notice.content  # both new articles, in one notice
+    assert [m.id for m in world.channel.history()].count(notice.id) == 1
+    assert len(world.channel.history()) == history_before + 1  # one notice, not one per item
     stored = simcord_env.backend.get_message(world.channel.id, notice.id)
     assert stored.mention_everyone is False
     assert stored.ping_user_ids == [] and stored.ping_role_ids == []
@@ -131,3 +135,17 @@ async def test_the_scheduler_runs_with_the_bot_and_stops_with_it(world: World) -
     assert "Marks" in embed_text(answer.response)
     await world.bot.close()
     assert not scheduler.running
+
+
+def test_a_big_batch_of_new_articles_is_one_notice_within_limits() -> None:
+    from bot.cogs.feeds import announcement
+    from index.feeds import NewArticle, NewArticles
+
+    articles = tuple(
+        NewArticle("Feed", "https://x.test/rss", "guild:1", 5, f"id-{n}" * 20, "T" * 300,
+                   f"https://x.test/{n}", "2026-05-06T08:00:00+00:00")
+        for n in range(25)
+    )  # fmt: skip
+    text = announcement(NewArticles("Feed", "https://x.test/rss", "guild:1", 5, articles))
+    assert len(text) <= 2000 and text.startswith("New in **Feed**:")
+    assert "more" in text and "2026-05-06" in text

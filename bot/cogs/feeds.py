@@ -26,7 +26,7 @@ from bot.render import (
     code,
     fit,
 )
-from index.feeds import FeedDisabled, FeedEvent, FeedListing, NewArticle
+from index.feeds import FeedDisabled, FeedListing, NewArticles, Notice
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,23 @@ def feeds_embed(listings: Sequence[FeedListing]) -> discord.Embed:
     )
 
 
-def announcement(event: NewArticle) -> str:
-    """A short notice of a new article; ids in backticks so they can go to /remove."""
-    date = f" · {fit(event.published[:10], 10)}" if event.published else ""
-    return fit_content(
-        f"New in **{fit(event.feed_title, 100)}**: {cite(event.title, event.url, limit=200)}"
-        f"{date} · id {code(event.article_id)}"
-    )
+ANNOUNCED = 10
+"""Most articles named in one notice (the rest are counted)."""
+
+
+def announcement(notice: NewArticles) -> str:
+    """One short notice for a poll's new articles; ids in backticks (for /remove)."""
+    lines = []
+    for article in notice.articles[:ANNOUNCED]:
+        date = f" · {fit(article.published[:10], 10)}" if article.published else ""
+        lines.append(
+            f"- {cite(article.title, article.url, limit=150)}{date} · id {code(article.article_id)}"
+        )
+    more = len(notice.articles) - ANNOUNCED
+    if more > 0:
+        lines.append(f"… and {more} more (see /articles)")
+    head = f"New in **{fit(notice.feed_title, 100)}**:"
+    return _join_lines([head, *lines], CONTENT_LIMIT)
 
 
 def disabled_notice(event: FeedDisabled) -> str:
@@ -192,7 +202,7 @@ class Feeds(
         ][:25]
 
     @commands.Cog.listener()
-    async def on_feed_event(self, event: FeedEvent) -> None:
+    async def on_feed_event(self, event: Notice) -> None:
         """Post a feed event in its subscription's channel (if it is still there)."""
         if event.channel_id is None:
             return
@@ -202,7 +212,7 @@ class Feeds(
         guild = getattr(channel, "guild", None)
         if guild is None or guild_collection(guild.id) != event.collection:
             return  # never post one server's feed into another server
-        text = announcement(event) if isinstance(event, NewArticle) else disabled_notice(event)
+        text = announcement(event) if isinstance(event, NewArticles) else disabled_notice(event)
         try:
             await channel.send(text, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:

@@ -75,8 +75,40 @@ class FeedDisabled:
     error: str
 
 
+@dataclass(frozen=True)
+class NewArticles:
+    """The new articles one poll brought to one announcing subscription: one notice."""
+
+    feed_title: str
+    feed_url: str
+    collection: str
+    channel_id: int
+    articles: tuple[NewArticle, ...]
+
+
 FeedEvent = NewArticle | FeedDisabled
-Notify = Callable[[FeedEvent], Awaitable[None] | None]
+"""What a poll reports (:attr:`PollReport.events`)."""
+Notice = NewArticles | FeedDisabled
+"""What ``notify`` receives: new articles grouped per subscription, or a disabled feed."""
+Notify = Callable[[Notice], Awaitable[None] | None]
+
+
+def notices(events: Sequence[FeedEvent]) -> list[Notice]:
+    """A poll's events as notices: one per subscription for its new articles."""
+    grouped: dict[tuple[str, int], list[NewArticle]] = {}
+    out: list[Notice] = []
+    for event in events:
+        if isinstance(event, NewArticle):
+            grouped.setdefault((event.collection, event.channel_id), []).append(event)
+        else:
+            out.append(event)
+    for (collection, channel_id), articles in grouped.items():
+        first = articles[0]
+        out.insert(
+            0,
+            NewArticles(first.feed_title, first.feed_url, collection, channel_id, tuple(articles)),
+        )
+    return out
 
 
 @dataclass
@@ -228,8 +260,8 @@ class FeedService:
                     except NewsbotError as error:  # e.g. the model changed: not the feed's fault
                         log.warning("feed %s not polled: %s", feed.url, error)
                         return PollReport(feed, "failed", error=str(error))
-                for event in report.events:
-                    await _notify(notify, event)
+                for notice in notices(report.events):
+                    await _notify(notify, notice)
                 return report
 
             return list(await asyncio.gather(*(one(feed) for feed in feeds)))
@@ -372,7 +404,7 @@ def _newest_first(items: Sequence[FeedItem]) -> list[FeedItem]:
     return sorted(items, key=lambda i: (-(i.published or oldest).timestamp(), order[id(i)]))
 
 
-async def _notify(notify: Notify | None, event: FeedEvent) -> None:
+async def _notify(notify: Notify | None, event: Notice) -> None:
     if notify is None:
         return
     try:
