@@ -120,9 +120,9 @@ class Library:
         self._model_mismatch: str | None = None
         self.reindex_progress: tuple[int, int] | None = None
         self.feeds = FeedService(self)
+        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`)."""
         self.now: Callable[[], datetime] = lambda: datetime.now(UTC)
         """The clock time expressions in questions are read against (tests replace it)."""
-        """RSS/Atom subscriptions: add, list, remove, poll (see :mod:`index.feeds`)."""
 
     # -- life cycle ------------------------------------------------------------------
 

@@ -138,8 +138,12 @@ class Feeds(
             added_by=str(interaction.user.id),
             interval_minutes=interval,
         )
-        if self.bot.feed_scheduler is not None:
-            self.bot.feed_scheduler.wake()
+        scheduler = self.bot.feed_scheduler
+        if scheduler is not None and scheduler.running:
+            scheduler.wake()
+            when = "Its articles are being added now"
+        else:  # NEWSBOT_FEED_SCHEDULER=false: someone runs `newsbot feeds poll`
+            when = "Its articles will be added at the next `newsbot feeds poll`"
         where = f"<#{target}>" if target else "this channel"
         news = (
             f"new articles will be announced in {where}"
@@ -150,7 +154,7 @@ class Feeds(
         await interaction.edit_original_response(
             content=fit_content(
                 f"{verb} **{fit(added.feed.name, 150)}** ({added.items} items in the feed, id "
-                f"{code(str(added.feed.pk), 12)}). Its articles are being added now; {news}. "
+                f"{code(str(added.feed.pk), 12)}). {when}; {news}. "
                 "Problems are reported there too."
             ),
             allowed_mentions=NO_MENTIONS,
