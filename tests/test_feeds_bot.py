@@ -149,3 +149,18 @@ def test_a_big_batch_of_new_articles_is_one_notice_within_limits() -> None:
     text = announcement(NewArticles("Feed", "https://x.test/rss", "guild:1", 5, articles))
     assert len(text) <= 2000 and text.startswith("New in **Feed**:")
     assert "more" in text and "2026-05-06" in text
+
+
+async def test_a_time_limited_question_on_discord_shows_dates_and_the_note(world: World) -> None:
+    from tests.test_timeframe import NOW, PIER
+
+    await world.bot.library.ingest(PIER, collection=guild_collection(world.guild.id))
+    world.bot.library.now = lambda: NOW
+    result = await world.bob.slash(
+        world.channel, "ask", question="What did Ada Marsh say this week?"
+    )
+    embed = result.response.embeds[0]
+    assert "another month to study the repair costs" in plain(embed.description)
+    assert "2026-05-05" in embed.description and "Pier vote delayed again" in embed.description
+    assert "Pier repairs win first approval" not in embed.description
+    assert "1 undated article was not considered for “this week”." in (embed.footer.text or "")
