@@ -161,6 +161,7 @@ async def test_a_time_limited_question_on_discord_shows_dates_and_the_note(world
     )
     embed = result.response.embeds[0]
     assert "another month to study the repair costs" in plain(embed.description)
-    assert "2026-05-05" in embed.description and "Pier vote delayed again" in embed.description
+    assert "<t:1777968000:D>" in embed.description  # 2026-05-05 as a Discord date
+    assert "Pier vote delayed again" in embed.description
     assert "Pier repairs win first approval" not in embed.description
     assert "1 undated article was not considered for “this week”." in (embed.footer.text or "")
