@@ -466,6 +466,9 @@ def _add_feeds_parser(commands: Any) -> None:
 
     add = action("add", "follow a feed and take in its current items")
     add.add_argument("url", help="address of the RSS or Atom feed")
+    add.add_argument(
+        "--interval", type=float, metavar="MINUTES", help="minutes between polls (at least 5)"
+    )
     listing = action("list", "the feeds followed, with their state")
     listing.add_argument("--json", action="store_true", help="print JSON lines")
     remove = action("remove", "stop following a feed (its articles stay)")
@@ -486,7 +489,9 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
     """``newsbot feeds add|list|remove|poll`` (exit codes as for ingest)."""
     feeds = library.feeds
     if args.feeds_command == "add":
-        added = await feeds.add(args.url, collection=args.collection, added_by="cli")
+        added = await feeds.add(
+            args.url, collection=args.collection, added_by="cli", interval_minutes=args.interval
+        )
         verb = "following" if added.new else "already following"
         print(f"{verb} {added.feed.name} (id {added.feed.pk}, {added.items} items in the feed)")
         return _print_polls(await feeds.poll_due(collections=[args.collection]))

@@ -86,6 +86,8 @@ class NewsBot(commands.Bot):
         if self._library is None:
             log.info("opening the library in %s", self.settings.data_dir)
             self._library = await Library.open(self.settings, embedder=self._embedder)
+        # The model loads now, not on the first question (which would wait for it).
+        await self._library.warm_up()
         self._library.conversations.keep = self.bot_settings.answer_memory
         await self._library.conversations.prune(self.answer_seconds)
         # The buttons of answers and lists sent before a restart keep working.

@@ -24,8 +24,16 @@ import numpy as np
 from index.config import BUNDLED_MODEL, Settings
 from index.errors import NewsbotError
 
-ENCODERS = ("auto", "onnx", "sentence-transformers")
-"""Values of NEWSBOT_ENCODER: ``auto`` = onnxruntime for the bundled model, else torch."""
+ENCODERS = ("auto", "onnx", "onnx-int8", "sentence-transformers")
+"""Values of NEWSBOT_ENCODER: ``auto`` = onnxruntime for the bundled model, else torch;
+``onnx-int8`` = the bundled model quantised (faster, slightly different vectors)."""
+INT8_SUFFIX = " (onnx int8)"
+"""Added to the model name recorded for int8 vectors: switching to or from int8 reindexes."""
+
+
+def embedder_name(model: str, encoder: str) -> str:
+    """The name an embedder's vectors are recorded under (see :data:`INT8_SUFFIX`)."""
+    return model + INT8_SUFFIX if encoder == "onnx-int8" else model
 
 
 class Embedder(Protocol):
@@ -177,33 +185,43 @@ def load_embedder(
     The bundled model runs on onnxruntime unless ``encoder`` is ``"sentence-transformers"``;
     the ONNX file is exported on first use into ``cache_dir`` (default: the user cache dir).
     """
-    if encoder not in ENCODERS:
-        raise NewsbotError(
-            f"NEWSBOT_ENCODER={encoder!r} is not one of {', '.join(ENCODERS)}; fix it in .env."
-        )
+    _check_encoder(encoder, model)
     if model == BUNDLED_MODEL and encoder != "sentence-transformers":
         from index.onnx_encoder import OnnxEmbedder, default_cache_dir
 
         return OnnxEmbedder(
-            model, bundled_model_path(), cache_dir or default_cache_dir(), threads=threads
-        )
-    if encoder == "onnx":
-        raise NewsbotError(
-            "NEWSBOT_ENCODER=onnx works only with the bundled model; leave NEWSBOT_MODEL empty "
-            "or set NEWSBOT_ENCODER=auto."
+            embedder_name(model, encoder),
+            bundled_model_path(),
+            cache_dir or default_cache_dir(),
+            threads=threads,
+            int8=encoder == "onnx-int8",
+            label=model.rsplit("/", 1)[-1],
         )
     return SentenceTransformerEmbedder(model, threads=threads)
+
+
+def _check_encoder(encoder: str, model: str) -> None:
+    if encoder not in ENCODERS:
+        raise NewsbotError(
+            f"NEWSBOT_ENCODER={encoder!r} is not one of {', '.join(ENCODERS)}; fix it in .env."
+        )
+    if encoder.startswith("onnx") and model != BUNDLED_MODEL:
+        raise NewsbotError(
+            f"NEWSBOT_ENCODER={encoder} works only with the bundled model; leave NEWSBOT_MODEL "
+            "empty or set NEWSBOT_ENCODER=auto."
+        )
 
 
 def lazy_embedder(settings: Settings) -> LazyEmbedder:
     """The configured embedder, loaded on first use; its dimension is known at once for the
     bundled model."""
+    _check_encoder(settings.encoder, settings.model)
     dimension = None
     if settings.model == BUNDLED_MODEL:
         config = bundled_model_path() / "config.json"
         dimension = int(json.loads(config.read_text(encoding="utf-8"))["hidden_size"])
     return LazyEmbedder(
-        settings.model,
+        embedder_name(settings.model, settings.encoder),
         lambda: load_embedder(
             settings.model,
             threads=settings.threads,

@@ -707,6 +707,9 @@ class Library:
         published_window = TimeFilter(frame)
         wanted = 3 * limit if frame.newest_first else limit  # the newest may rank lower
         answer = await self._ask(frame.question, collections, wanted, article_ids, published_window)
+        if published_window.unapplied and not published_window.undated:
+            # no article had a date: "in 2006" dates the event asked about, keep it in
+            answer = await self._ask(question, collections, wanted, article_ids, None)
         return published_window.finish(answer, question, limit)
 
     async def _ask(

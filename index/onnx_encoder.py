@@ -123,6 +123,28 @@ def ensure_onnx_model(model_dir: Path, cache_dir: Path, *, label: str = "model")
     return target
 
 
+def ensure_int8_model(fp32: Path) -> Path:
+    """The cached int8 version of the export ``fp32`` (onnxruntime dynamic quantisation, per
+    channel), made first if there is none. Written atomically like the export."""
+    target = fp32.with_name(f"{fp32.stem}-int8.onnx")
+    if target.is_file():
+        return target
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    handle, temporary = tempfile.mkstemp(dir=fp32.parent, prefix=f".{target.stem}-", suffix=".tmp")
+    os.close(handle)
+    try:
+        quantize_dynamic(fp32, temporary, weight_type=QuantType.QInt8, per_channel=True)
+        with open(temporary, "rb") as written:
+            os.fsync(written.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return target
+
+
 class OnnxEmbedder:
     """A BERT-style sentence-transformers model (mean pooling, normalised) on onnxruntime."""
 
@@ -135,6 +157,8 @@ class OnnxEmbedder:
         threads: int = 0,
         batch_size: int = DEFAULT_BATCH_SIZE,
         onnx_path: Path | None = None,
+        int8: bool = False,
+        label: str | None = None,
     ):
         import onnxruntime
         from tokenizers import Tokenizer
@@ -150,7 +174,12 @@ class OnnxEmbedder:
         self._tokenizer.enable_truncation(max_length=self.max_length)
         pad = self._tokenizer.token_to_id("[PAD]")
         self._pad_id = 0 if pad is None else pad
-        path = onnx_path or ensure_onnx_model(model_dir, cache_dir, label=_label(name))
+
+        def model_file() -> Path:
+            fp32 = ensure_onnx_model(model_dir, cache_dir, label=_label(label or name))
+            return ensure_int8_model(fp32) if int8 else fp32
+
+        path = onnx_path or model_file()
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads if threads > 0 else default_threads()
@@ -168,7 +197,7 @@ class OnnxEmbedder:
                 raise
             log.warning("the cached ONNX model %s is unreadable (%s); exporting again", path, error)
             path.unlink(missing_ok=True)
-            path = ensure_onnx_model(model_dir, cache_dir, label=_label(name))
+            path = model_file()
             self._session = onnxruntime.InferenceSession(
                 str(path), options, providers=["CPUExecutionProvider"]
             )

@@ -97,9 +97,21 @@ def _count(text: str) -> int:
     return int(text) if text.isdigit() else _NUMBERS.get(text, 1)
 
 
-# Each rule: a pattern (with optional leading preposition) and a function of
-# (match, now) -> (window, newest_first). Tried in order; the first match wins.
-Rule = tuple[re.Pattern[str], Callable[[re.Match[str], datetime], tuple[Window | None, bool]]]
+# Each rule: a pattern (with optional leading preposition), a function of (match, now) ->
+# (window, newest_first) and whether it needs a question about news. Tried in order; the
+# first match wins.
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str], datetime], tuple[Window | None, bool]], bool]
+"""``(pattern, resolve, needs_news)``: with ``needs_news`` the expression counts only in a
+question about statements or coverage ("What did Marks *say* in May?"); otherwise "in
+2015" or "today" usually dates the event asked about ("Who won in 2015?"), not the
+article, and filtering by publication date would wrongly hide the answer."""
+
+_NEWS = re.compile(
+    r"\b(?:say|says|said|saying|tell|tells|told|announc\w*|report\w*|claim\w*|comment\w*|"
+    r"statements?|stated?|wr(?:ite|ites|ote|itten)|tweet\w*|posted|news|articles?|stor(?:y|ies)|"
+    r"headlines?|publish\w*|cover(?:ed|age)|warn\w*|argu\w*|respond\w*|react\w*|happen\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def _rules() -> list[Rule]:
@@ -176,28 +188,41 @@ def _rules() -> list[Rule]:
         return None, True
 
     flags = re.IGNORECASE
+    always, news = False, True
+    prep = r"\b(?:(?:during|in|over|from)\s+)?"
     return [
-        (re.compile(r"\b(?:(?:from|for)\s+)?today(?:'s)?\b", flags), today),
-        (re.compile(r"\b(?:(?:from|for|on)\s+)?yesterday(?:'s)?\b", flags), yesterday),
-        (re.compile(r"\b(?:(?:during|in|over|from)\s+)?(?P<which>this|last)\s+week\b", flags),
-         week),
-        (re.compile(r"\b(?:(?:during|in|over|from)\s+)?(?P<which>this|last)\s+month\b", flags),
-         month),
-        (re.compile(r"\b(?:(?:during|in|over|from)\s+)?(?P<which>this|last)\s+year\b", flags),
-         year),
+        (re.compile(r"\b(?:(?:from|for)\s+)?today(?:'s)?\b", flags), today, news),
+        (re.compile(r"\b(?:(?:from|for|on)\s+)?yesterday(?:'s)?\b", flags), yesterday, always),
+        (re.compile(prep + r"(?P<which>this|last)\s+week\b(?!\s+of\b)", flags),
+         week, always),
+        (re.compile(prep + r"(?P<which>last)\s+month\b(?!\s+of\b)", flags),
+         month, always),
+        (re.compile(prep + r"(?P<which>this)\s+month\b(?!\s+of\b)", flags),
+         month, news),
+        (re.compile(prep + r"(?P<which>this|last)\s+year\b(?!\s+of\b)", flags),
+         year, news),
         (re.compile(r"\b(?:(?:in|during|over|within)\s+)?(?:the\s+)?(?:last|past)\s+"
-                    rf"(?:(?P<count>{_COUNT})\s+)?(?P<unit>hours?|days?|weeks?|months?|years?)\b",
-                    flags), past),
-        (re.compile(rf"\b(?P<prep>on|since|from)\s+(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
-                    r"(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b", flags), a_day),
+                    rf"(?:(?P<count>{_COUNT})\s+)?(?P<unit>hours?|days?|weeks?|months?)\b(?!\s+of\b)",
+                    flags), past, always),
+        (re.compile(rf"\b(?P<prep>since)\s+(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
+                    r"(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b", flags), a_day, always),
+        (re.compile(rf"\b(?P<prep>on|from)\s+(?P<month>{_MONTH})\.?\s+(?P<day>\d{{1,2}})"
+                    r"(?:st|nd|rd|th)?(?:,?\s+(?P<year>(?:19|20)\d\d))?\b", flags), a_day, news),
         (re.compile(rf"\b(?P<prep>in|during|since|from)\s+(?P<month>{_MONTH})\b\.?"
-                    r"(?:\s+(?P<year>(?:19|20)\d\d))?\b", flags), named_month),
-        (re.compile(rf"\b(?P<prep>on|since|from)?\s*(?P<last>last\s+)?(?P<weekday>{_WEEKDAY})"
-                    r"(?:'s)?\b", flags), weekday),
+                    r"(?:\s+(?P<year>(?:19|20)\d\d))?\b", flags), named_month, news),
+        (re.compile(rf"\b(?P<prep>since)\s+(?P<last>last\s+)?(?P<weekday>{_WEEKDAY})\b", flags),
+         weekday, always),
+        (re.compile(rf"\b(?:(?P<prep>on|from)\s+|(?P<last>last\s+))(?P<weekday>{_WEEKDAY})\b",
+                    flags), weekday, news),
         (re.compile(r"\b(?P<prep>in|during|since|from)\s+(?P<year>(?:19|20)\d\d)\b", flags),
-         a_year),
-        (re.compile(r"\b(?:most\s+recent(?:ly)?|latest|newest|recent(?:ly)?|"
-                    r"(?:right\s+)?now|these\s+days|lately)\b", flags), latest),
+         a_year, news),
+        (re.compile(r"^(?:what(?:'s|\s+is|\s+are)\s+)?(?:the\s+)?(?P<core>latest|newest|most\s+recent)"
+                    r"(?=\s+(?:on|about|from|in|regarding|news|articles?|stories|reports?|"
+                    r"updates?|word|developments?)\b|\s*\??$)", flags), latest, always),
+        (re.compile(r"\b(?:the\s+)?(?:latest|newest|most\s+recent)(?=\s+(?:news|articles?|stories|"
+                    r"reports?|updates?|developments?|statements?|comments?|remarks?)\b)", flags),
+         latest, always),
+        (re.compile(r"\b(?:recently|lately|these\s+days)\b", flags), latest, news),
     ]  # fmt: skip
 
 
@@ -209,21 +234,43 @@ def parse_timeframe(question: str, now: datetime) -> TimeFrame | None:
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     now = now.astimezone(UTC)
-    for pattern, resolve in _RULES:
+    about_news = _NEWS.search(question) is not None
+    for pattern, resolve, needs_news in _RULES:
+        if needs_news and not about_news:
+            continue
         match = pattern.search(question)
-        if match is None:
+        if match is None or _in_a_name(question, match):
             continue
         window, newest = resolve(match, now)
         if window is None and not newest:
             continue
-        rest = question[: match.start()] + " " + question[match.end() :]
+        group = "core" if "core" in pattern.groupindex else 0
+        start, end = match.span(group)
+        rest = question[:start] + " " + question[end:]
         rest = re.sub(r"\s+([?.!,;:])", r"\1", " ".join(rest.split())).strip(" ,;:")
         rest = re.sub(r"^(?:on|about|in|for)\s+", "", rest, flags=re.IGNORECASE)
         rest = re.sub(r"\s+the(?=[?.!]?$)", "", rest, flags=re.IGNORECASE)
         if len(re.findall(r"\w+", rest)) < 1:
             return None  # nothing left to search for
-        return TimeFrame(rest, match.group().strip(), window, newest)
+        return TimeFrame(rest, match.group(group).strip(), window, newest)
     return None
+
+
+def _in_a_name(question: str, match: re.Match[str]) -> bool:
+    """Whether a capitalised expression is part of a title or name ("Things to Know Today",
+    "Monday Morning Email", "TODAY/Rock"): a capitalised word (not the question's first)
+    or a character other than a space or punctuation touches it."""
+    words = match.group().split()
+    if not words or not words[-1][:1].isupper():
+        return False
+    following = question[match.end() : match.end() + 1]
+    if following and not following.isspace() and following not in "?.,!;:'’)\"":
+        return True
+    before = question[: match.start()].split()
+    after = question[match.end() :].split()
+    return bool(
+        (len(before) > 1 and before[-1][:1].isupper()) or (after and after[0][:1].isupper())
+    )
 
 
 _FORMATS = ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%d.%m.%Y")
@@ -287,6 +334,8 @@ class TimeFilter:
 
     frame: TimeFrame
     undated: set[str] = field(default_factory=set)
+    unapplied: bool = False
+    """Set when no candidate had a date at all: the window could not be applied."""
 
     def keep(
         self,
@@ -297,6 +346,11 @@ class TimeFilter:
         if self.frame.window is None:
             return list(items)
         inside, undated = within_window(items, published, self.frame.window)
+        if items and len(undated) == len(items):
+            # Nothing here is dated (an archive without dates): a window would hide every
+            # answer, so it is not applied, and the answer says so.
+            self.unapplied = True
+            return list(items)
         self.undated.update(article_id(item) for item in undated)
         return inside
 
@@ -305,14 +359,19 @@ class TimeFilter:
         and a note when undated articles were left out."""
         quotes = newest_first(answer.quotes, lambda q: q.published)[:limit]
         note = None
-        if self.undated:
+        if self.unapplied and not self.undated:
+            note = (
+                f"The matching articles have no publication dates, so “{self.frame.expression}” "
+                "could not be applied."
+            )
+        elif self.undated:
             count = len(self.undated)
             note = (
                 f"{count} undated article{'s' if count != 1 else ''} "
                 f"{'were' if count != 1 else 'was'} not considered for “{self.frame.expression}”."
             )
         message = answer.message
-        if not answer.answered and self.frame.window is not None:
+        if not answer.answered and self.frame.window is not None and not self.unapplied:
             message = (
                 "I couldn't find that in the articles published "
                 f"{self.frame.expression} ({self.frame.window.describe()})."

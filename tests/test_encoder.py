@@ -13,7 +13,13 @@ import pytest
 
 from index.chunking import chunk_article
 from index.config import BUNDLED_MODEL, REPO_SEEDS, Settings
-from index.embedder import LazyEmbedder, bundled_model_path, lazy_embedder, load_embedder
+from index.embedder import (
+    INT8_SUFFIX,
+    LazyEmbedder,
+    bundled_model_path,
+    lazy_embedder,
+    load_embedder,
+)
 from index.errors import NewsbotError
 from index.library import Library
 from index.onnx_encoder import OnnxEmbedder, ensure_onnx_model, export_key
@@ -99,6 +105,25 @@ def test_damaged_cache_file_is_exported_again(
     assert np.allclose(again.encode(["a question"]), embedder.encode(["a question"]), atol=1e-6)
 
 
+def test_int8_is_recorded_as_another_model_with_close_vectors(
+    embedder: OnnxEmbedder, tmp_path: Path
+) -> None:
+    cached = tmp_path / "onnx" / embedder.onnx_path.name
+    cached.parent.mkdir()
+    shutil.copyfile(embedder.onnx_path, cached)  # the fp32 export, as the cache holds it
+    int8 = load_embedder(encoder="onnx-int8", cache_dir=tmp_path)
+    assert isinstance(int8, OnnxEmbedder)
+    assert int8.name == BUNDLED_MODEL + INT8_SUFFIX  # switching to int8 asks for a reindex
+    assert int8.onnx_path.name.endswith("-int8.onnx")
+    assert int8.onnx_path.stat().st_size < cached.stat().st_size / 3
+    texts = seed_passages()
+    cosines = (int8.encode(texts) * embedder.encode(texts)).sum(axis=1)
+    assert cosines.min() > 0.95 and cosines.mean() > 0.98, cosines
+    made = int8.onnx_path.stat().st_mtime_ns
+    again = load_embedder(encoder="onnx-int8", cache_dir=tmp_path)
+    assert again.onnx_path.stat().st_mtime_ns == made  # type: ignore[attr-defined]
+
+
 def test_unwritable_cache_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -111,6 +136,8 @@ def test_unknown_encoder_setting_is_refused() -> None:
         load_embedder(encoder="gpu")
     with pytest.raises(NewsbotError, match="only with the bundled model"):
         load_embedder("some/other-model", encoder="onnx")
+    with pytest.raises(NewsbotError, match="NEWSBOT_ENCODER"):  # at open, not at first use
+        lazy_embedder(Settings(data_dir=Path("unused"), encoder="torch"))
 
 
 def test_lazy_embedder_knows_the_bundled_dimension_without_loading() -> None:

@@ -17,9 +17,10 @@ import pytest
 
 from index.config import Settings
 from index.errors import NewsbotError, UrlRefused
-from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle
+from index.feeds import FeedDisabled, FeedLimitReached, FeedNotFound, NewArticle, NewArticles
 from index.feeds.parse import NotAFeed, html_to_text, parse_feed
 from index.feeds.scheduler import FeedScheduler
+from index.feeds.service import BadFeedSetting
 from index.library import Library
 from tests.conftest import HashingEmbedder
 from tests.feeds_site import FakeClock, Item, Site, serve_site
@@ -420,7 +421,11 @@ async def test_scheduler_polls_in_the_background_and_stops_cleanly(
             if events:
                 break
             await asyncio.sleep(0.02)
-        assert [e.title for e in events] == ["Council settles the ferry timetable question"]
+        (notice,) = events
+        assert isinstance(notice, NewArticles) and notice.channel_id == 3
+        assert [a.title for a in notice.articles] == [
+            "Council settles the ferry timetable question"
+        ]
         assert scheduler.running
     finally:
         await scheduler.stop()  # while it naps
@@ -441,3 +446,16 @@ def test_feed_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("NEWSBOT_FEED_MAX_FAILURES", "many")
     with pytest.raises(NewsbotError, match="NEWSBOT_FEED_MAX_FAILURES"):
         Settings.from_env()
+
+
+async def test_a_feed_may_be_polled_less_often_but_not_more_than_every_5_minutes(
+    lib: Library, site: Site, clock: FakeClock
+) -> None:
+    url = site.publish("/feed.xml", "Harbour Times", [story(0)])
+    with pytest.raises(BadFeedSetting, match="at most every 5 minutes"):
+        await lib.feeds.add(url, collection=A, interval_minutes=2)
+    added = await lib.feeds.add(url, collection=A, interval_minutes=60)
+    assert added.feed.interval == 3600
+    await lib.feeds.poll_due()
+    (listing,) = await lib.feeds.list(collections=[A])
+    assert listing.feed.next_poll_at == clock.now + 3600

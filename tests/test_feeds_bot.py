@@ -43,7 +43,7 @@ async def test_admins_add_and_remove_everyone_lists(
     assert added.ephemeral
     reply = plain(added.response.content)
     assert "Now following **Harbour Times** (2 items in the feed" in reply
-    assert "added quietly" in reply
+    assert "added quietly" in reply and "next `newsbot feeds poll`" in reply  # no scheduler
 
     await world.bot.feed_scheduler.run_once()
     listing = await world.alice.slash(world.channel, "feed list")
@@ -91,17 +91,21 @@ async def test_announcements_and_failure_notice_ping_nobody(
     added = await world.admin.slash(world.channel, "feed add", url=url, announce=True)
     assert "announced in" in added.response.content
     before = world.channel.last_message
+    history_before = len(world.channel.history())
     await world.bot.feed_scheduler.run_once()  # the backlog: stored, not announced
     await simcord_env.settle()
     assert world.channel.last_message == before
 
     loud = dataclasses.replace(story(2), title=f"@everyone the pier vote <@{world.bob.id}> is in")
-    site.publish("/feed.xml", "Harbour Times", [loud, story(0)])
+    site.publish("/feed.xml", "Harbour Times", [loud, story(3), story(0)])
     clock.now = await next_poll(world)  # the interval has jitter
     await world.bot.feed_scheduler.run_once()
     await simcord_env.settle()
     notice = world.channel.last_message
     assert "New in **Harbour Times**" in notice.content and "@everyone" in plain(notice.content)
+    assert "harbour dredging" in notice.content  # both new articles, in one notice
+    assert [m.id for m in world.channel.history()].count(notice.id) == 1
+    assert len(world.channel.history()) == history_before + 1  # one notice, not one per item
     stored = simcord_env.backend.get_message(world.channel.id, notice.id)
     assert stored.mention_everyone is False
     assert stored.ping_user_ids == [] and stored.ping_role_ids == []
@@ -131,3 +135,33 @@ async def test_the_scheduler_runs_with_the_bot_and_stops_with_it(world: World) -
     assert "Marks" in embed_text(answer.response)
     await world.bot.close()
     assert not scheduler.running
+
+
+def test_a_big_batch_of_new_articles_is_one_notice_within_limits() -> None:
+    from bot.cogs.feeds import announcement
+    from index.feeds import NewArticle, NewArticles
+
+    articles = tuple(
+        NewArticle("Feed", "https://x.test/rss", "guild:1", 5, f"id-{n}" * 20, "T" * 300,
+                   f"https://x.test/{n}", "2026-05-06T08:00:00+00:00")
+        for n in range(25)
+    )  # fmt: skip
+    text = announcement(NewArticles("Feed", "https://x.test/rss", "guild:1", 5, articles))
+    assert len(text) <= 2000 and text.startswith("New in **Feed**:")
+    assert "more" in text and "2026-05-06" in text
+
+
+async def test_a_time_limited_question_on_discord_shows_dates_and_the_note(world: World) -> None:
+    from tests.test_timeframe import NOW, PIER
+
+    await world.bot.library.ingest(PIER, collection=guild_collection(world.guild.id))
+    world.bot.library.now = lambda: NOW
+    result = await world.bob.slash(
+        world.channel, "ask", question="What did Ada Marsh say this week?"
+    )
+    embed = result.response.embeds[0]
+    assert "another month to study the repair costs" in plain(embed.description)
+    assert "<t:1777968000:D>" in embed.description  # 2026-05-05 as a Discord date
+    assert "Pier vote delayed again" in embed.description
+    assert "Pier repairs win first approval" not in embed.description
+    assert "1 undated article was not considered for “this week”." in (embed.footer.text or "")

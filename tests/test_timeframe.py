@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from index.library import Library
-from index.models import ArticleInput
+from index.models import Answer, ArticleInput
 from index.timeframe import (
     TimeFilter,
     newest_first,
@@ -36,12 +36,14 @@ NOW = datetime(2026, 5, 6, 9, 30, tzinfo=UTC)  # a Wednesday
         ("What was said on Tuesday about the pier?", "What was said about the pier?",
          "5 May 2026"),
         ("What did Obama say in 2016?", "What did Obama say?", "1 Jan 2016 – 31 Dec 2016"),
-        ("pier vote since 2020", "pier vote", "since 1 Jan 2020"),
+        ("news on the pier vote since 2020", "news on the pier vote", "since 1 Jan 2020"),
         ("What happened in the last 3 days?", "What happened?", "since 3 May 2026"),
         ("the pier vote in the past week", "the pier vote", "since 29 Apr 2026"),
-        ("What was decided on May 4?", "What was decided?", "4 May 2026"),
+        ("What was said on May 4?", "What was said?", "4 May 2026"),
         ("latest on the pier vote", "the pier vote", None),
-        ("What are the most recent ferry timetables?", "What are the ferry timetables?", None),
+        ("What are the most recent stories about the ferry?",
+         "What are the stories about the ferry?", None),
+        ("What has Marsh said recently?", "What has Marsh said?", None),
     ],
 )  # fmt: skip
 def test_expressions(question: str, rest: str, window: str | None) -> None:
@@ -54,7 +56,22 @@ def test_expressions(question: str, rest: str, window: str | None) -> None:
 
 @pytest.mark.parametrize(
     "question",
-    ["What did Theresa May say?", "What did Hertling say?", "today", "Who won in 1066?"],
+    [
+        "What did Theresa May say?",
+        "What did Hertling say?",
+        "today",
+        "Who won in 1066?",
+        # shapes of the evaluation questions: a date of the event, not of the article
+        "Who won the Super Bowl in 2015?",
+        "What is the city called today?",
+        "What was the most recent Super Bowl hosted in Miami?",
+        "Who did the Broncos play in the last week of the regular season?",
+        # title words in a topic
+        "What did Clinton say about Things Know Today?",
+        "What did Kander say about Voters turned droves Tuesday?",
+        "What did Clinton say about Latest Trump urges supporters monitor?",
+        "What did TODAY/Rock say about Energy guns top young voters?",
+    ],
 )
 def test_no_time_expression(question: str) -> None:
     assert parse_timeframe(question, NOW) is None
@@ -78,7 +95,15 @@ def test_window_filter_counts_undated_and_newest_first_is_stable() -> None:
     assert [i[0] for i in newest_first(items, lambda i: i[1])] == ["d", "a", "c", "b", "e"]
     time_filter = TimeFilter(frame)
     assert [i[0] for i in time_filter.keep(items, lambda i: i[0], lambda i: i[1])] == ["a", "d"]
-    assert time_filter.undated == {"b", "e"}
+    assert time_filter.undated == {"b", "e"} and not time_filter.unapplied
+
+    # an archive without any dates: the window cannot be applied, and the answer says so
+    undated_only = TimeFilter(frame)
+    assert undated_only.keep(items[1::3], lambda i: i[0], lambda i: i[1]) == items[1::3]
+    assert undated_only.unapplied and undated_only.undated == set()
+    answer = undated_only.finish(Answer("q", False, (), message="Not found."), "q this week", 5)
+    assert answer.message == "Not found." and answer.note is not None
+    assert "no publication dates" in answer.note
 
 
 # --------------------------------------------------------------------------- answers
@@ -181,7 +206,7 @@ async def test_questions_without_time_are_unchanged(pier_library: Library) -> No
 def test_the_note_is_shown_on_discord_and_in_the_terminal() -> None:
     from bot.cli import format_answer
     from bot.render import answer_embed, embed_problems
-    from index.models import Answer, Quote
+    from index.models import Quote
 
     note = "2 undated articles were not considered for “this week”."
     empty = Answer("What did Marsh say this week?", False, (), message="Nothing.", note=note)
@@ -195,3 +220,13 @@ def test_the_note_is_shown_on_discord_and_in_the_terminal() -> None:
     embed = answer_embed(answered)
     assert note in (embed.footer.text or "") and embed_problems(embed) == []
     assert "<t:1777982400:D>" in (embed.description or "")  # 2026-05-05 as a Discord date
+
+
+async def test_an_archive_without_dates_is_answered_with_a_note(library: Library) -> None:
+    undated = [a for a in PIER if a.published is None]
+    await library.ingest(undated, collection="archive")
+    library.now = lambda: NOW
+    answer = await library.ask("What did Ada Marsh say in 2019?", collections=["archive"])
+    assert answer.answered and answer.quotes[0].article_id == "pier-undated"
+    assert answer.note is not None and "no publication dates" in answer.note
+    assert answer.question == "What did Ada Marsh say in 2019?"

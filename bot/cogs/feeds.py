@@ -26,7 +26,7 @@ from bot.render import (
     code,
     fit,
 )
-from index.feeds import FeedDisabled, FeedEvent, FeedListing, NewArticle
+from index.feeds import FeedDisabled, FeedListing, NewArticles, Notice
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +64,23 @@ def feeds_embed(listings: Sequence[FeedListing]) -> discord.Embed:
     )
 
 
-def announcement(event: NewArticle) -> str:
-    """A short notice of a new article; ids in backticks so they can go to /remove."""
-    date = f" · {fit(event.published[:10], 10)}" if event.published else ""
-    return fit_content(
-        f"New in **{fit(event.feed_title, 100)}**: {cite(event.title, event.url, limit=200)}"
-        f"{date} · id {code(event.article_id)}"
-    )
+ANNOUNCED = 10
+"""Most articles named in one notice (the rest are counted)."""
+
+
+def announcement(notice: NewArticles) -> str:
+    """One short notice for a poll's new articles; ids in backticks (for /remove)."""
+    lines = []
+    for article in notice.articles[:ANNOUNCED]:
+        date = f" · {fit(article.published[:10], 10)}" if article.published else ""
+        lines.append(
+            f"- {cite(article.title, article.url, limit=150)}{date} · id {code(article.article_id)}"
+        )
+    more = len(notice.articles) - ANNOUNCED
+    if more > 0:
+        lines.append(f"… and {more} more (see /articles)")
+    head = f"New in **{fit(notice.feed_title, 100)}**:"
+    return _join_lines([head, *lines], CONTENT_LIMIT)
 
 
 def disabled_notice(event: FeedDisabled) -> str:
@@ -106,6 +116,7 @@ class Feeds(
         url="Address of the RSS or Atom feed (http or https)",
         channel="Where notices go (default: this channel)",
         announce="Post a short notice of each new article (never pings); default off",
+        interval="Minutes between two polls of the feed (at least 5; default 15)",
     )
     @admin_only()
     async def add(
@@ -114,6 +125,7 @@ class Feeds(
         url: app_commands.Range[str, 1, 2000],
         channel: discord.TextChannel | None = None,
         announce: bool = False,
+        interval: app_commands.Range[int, 5, 1440] | None = None,
     ) -> None:
         """Follow a feed: its articles are added here and kept current (admins only)."""
         target = channel.id if channel is not None else interaction.channel_id
@@ -124,9 +136,14 @@ class Feeds(
             channel_id=target,
             announce=announce,
             added_by=str(interaction.user.id),
+            interval_minutes=interval,
         )
-        if self.bot.feed_scheduler is not None:
-            self.bot.feed_scheduler.wake()
+        scheduler = self.bot.feed_scheduler
+        if scheduler is not None and scheduler.running:
+            scheduler.wake()
+            when = "Its articles are being added now"
+        else:  # NEWSBOT_FEED_SCHEDULER=false: someone runs `newsbot feeds poll`
+            when = "Its articles will be added at the next `newsbot feeds poll`"
         where = f"<#{target}>" if target else "this channel"
         news = (
             f"new articles will be announced in {where}"
@@ -137,7 +154,7 @@ class Feeds(
         await interaction.edit_original_response(
             content=fit_content(
                 f"{verb} **{fit(added.feed.name, 150)}** ({added.items} items in the feed, id "
-                f"{code(str(added.feed.pk), 12)}). Its articles are being added now; {news}. "
+                f"{code(str(added.feed.pk), 12)}). {when}; {news}. "
                 "Problems are reported there too."
             ),
             allowed_mentions=NO_MENTIONS,
@@ -189,7 +206,7 @@ class Feeds(
         ][:25]
 
     @commands.Cog.listener()
-    async def on_feed_event(self, event: FeedEvent) -> None:
+    async def on_feed_event(self, event: Notice) -> None:
         """Post a feed event in its subscription's channel (if it is still there)."""
         if event.channel_id is None:
             return
@@ -199,7 +216,7 @@ class Feeds(
         guild = getattr(channel, "guild", None)
         if guild is None or guild_collection(guild.id) != event.collection:
             return  # never post one server's feed into another server
-        text = announcement(event) if isinstance(event, NewArticle) else disabled_notice(event)
+        text = announcement(event) if isinstance(event, NewArticles) else disabled_notice(event)
         try:
             await channel.send(text, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException:

@@ -15,6 +15,8 @@ from index.feeds.service import (
     FeedNotFound,
     FeedService,
     NewArticle,
+    NewArticles,
+    Notice,
     PollReport,
 )
 from index.feeds.store import Feed, FeedLimitReached, FeedListing, Subscription
@@ -29,6 +31,8 @@ __all__ = [
     "FeedNotFound",
     "FeedService",
     "NewArticle",
+    "NewArticles",
+    "Notice",
     "PollReport",
     "Subscription",
 ]

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from index.config import MIN_FEED_INTERVAL
 from index.errors import FetchError, NewsbotError
 from index.feeds.items import PageCache, item_article, item_article_id
 from index.feeds.parse import FeedItem, NotAFeed, ParsedFeed, parse_feed
@@ -42,6 +43,10 @@ FEED_ADDED_BY = "feed"
 
 class FeedNotFound(NewsbotError):
     """No feed with that address or id is followed here."""
+
+
+class BadFeedSetting(NewsbotError):
+    """A subscription setting out of bounds (an interval under five minutes)."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,40 @@ class FeedDisabled:
     error: str
 
 
+@dataclass(frozen=True)
+class NewArticles:
+    """The new articles one poll brought to one announcing subscription: one notice."""
+
+    feed_title: str
+    feed_url: str
+    collection: str
+    channel_id: int
+    articles: tuple[NewArticle, ...]
+
+
 FeedEvent = NewArticle | FeedDisabled
-Notify = Callable[[FeedEvent], Awaitable[None] | None]
+"""What a poll reports (:attr:`PollReport.events`)."""
+Notice = NewArticles | FeedDisabled
+"""What ``notify`` receives: new articles grouped per subscription, or a disabled feed."""
+Notify = Callable[[Notice], Awaitable[None] | None]
+
+
+def notices(events: Sequence[FeedEvent]) -> list[Notice]:
+    """A poll's events as notices: one per subscription for its new articles."""
+    grouped: dict[tuple[str, int], list[NewArticle]] = {}
+    out: list[Notice] = []
+    for event in events:
+        if isinstance(event, NewArticle):
+            grouped.setdefault((event.collection, event.channel_id), []).append(event)
+        else:
+            out.append(event)
+    for (collection, channel_id), articles in grouped.items():
+        first = articles[0]
+        out.insert(
+            0,
+            NewArticles(first.feed_title, first.feed_url, collection, channel_id, tuple(articles)),
+        )
+    return out
 
 
 @dataclass
@@ -122,9 +159,19 @@ class FeedService:
         channel_id: int | None = None,
         announce: bool = False,
         added_by: str | None = None,
+        interval_minutes: float | None = None,
     ) -> AddedFeed:
         """Follow a feed from ``collection``: it is downloaded once to check that it is a
-        feed (and for its title); its items go in at the next poll."""
+        feed (and for its title); its items go in at the next poll. ``interval_minutes``
+        (at least 5) sets how often the feed is polled, for every server following it."""
+        interval = self.settings.feed_interval
+        if interval_minutes is not None:
+            if interval_minutes * 60 < MIN_FEED_INTERVAL:
+                raise BadFeedSetting(
+                    f"A feed is polled at most every {MIN_FEED_INTERVAL // 60} minutes; "
+                    f"{interval_minutes:g} is too often."
+                )
+            interval = interval_minutes * 60
         url = str(check_url(url.strip(), self._policy))
         try:
             parsed = await self._download(url)
@@ -141,7 +188,8 @@ class FeedService:
             announce=announce,
             added_by=added_by,
             now=self.clock(),
-            interval=self.settings.feed_interval,
+            interval=interval,
+            set_interval=interval_minutes is not None,
             limit=self.settings.feeds_per_collection,
         )
         return AddedFeed(feed, subscription, new, len(parsed.items))
@@ -212,8 +260,8 @@ class FeedService:
                     except NewsbotError as error:  # e.g. the model changed: not the feed's fault
                         log.warning("feed %s not polled: %s", feed.url, error)
                         return PollReport(feed, "failed", error=str(error))
-                for event in report.events:
-                    await _notify(notify, event)
+                for notice in notices(report.events):
+                    await _notify(notify, notice)
                 return report
 
             return list(await asyncio.gather(*(one(feed) for feed in feeds)))
@@ -356,7 +404,7 @@ def _newest_first(items: Sequence[FeedItem]) -> list[FeedItem]:
     return sorted(items, key=lambda i: (-(i.published or oldest).timestamp(), order[id(i)]))
 
 
-async def _notify(notify: Notify | None, event: FeedEvent) -> None:
+async def _notify(notify: Notify | None, event: Notice) -> None:
     if notify is None:
         return
     try:

@@ -183,6 +183,7 @@ class FeedStore:
         now: float,
         interval: float,
         limit: int,
+        set_interval: bool = False,
     ) -> tuple[Feed, Subscription, bool]:
         """Follow ``url`` from ``collection`` (creating the feed row if needed) in one
         transaction. An existing subscription gets the new channel and announce setting;
@@ -194,6 +195,12 @@ class FeedStore:
                 rows = await self._rows("SELECT pk, status FROM feeds WHERE url = ?", (url,))
                 if rows:
                     feed_pk = int(rows[0][0])
+                    if set_interval:
+                        await self._db.execute(
+                            "UPDATE feeds SET interval_seconds = ?, "
+                            "next_poll_at = MIN(next_poll_at, ?) WHERE pk = ?",
+                            (interval, now + interval, feed_pk),
+                        )
                     if rows[0][1] != ACTIVE:
                         await self._db.execute(
                             "UPDATE feeds SET status = ?, failures = 0, last_error = NULL, "
