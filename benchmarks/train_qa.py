@@ -3,7 +3,7 @@
 Usage (eval data is not part of this repository; see ../shared/eval/README.md):
 
     .venv/bin/python benchmarks/train_qa.py collect ../shared/eval --work /tmp/qatrain \
-        [--polnear-articles 320] [--squad 3000] [--speaker 1200]
+        [--polnear-articles 320] [--squad 800] [--speaker 400]
     .venv/bin/python benchmarks/train_qa.py fit /tmp/qatrain [--out index/qa/qa_model.json]
 
 ``collect`` ingests two corpora into ``--work`` (kept between runs): the SQuAD articles
@@ -410,8 +410,8 @@ def main() -> None:
     c.add_argument("eval", type=Path)
     c.add_argument("--work", type=Path, required=True)
     c.add_argument("--polnear-articles", type=int, default=320)
-    c.add_argument("--squad", type=int, default=3000)
-    c.add_argument("--speaker", type=int, default=1200)
+    c.add_argument("--squad", type=int, default=800)
+    c.add_argument("--speaker", type=int, default=400)
     c.add_argument("--corpora", nargs="+", default=["squad", "polnear"])
     f = sub.add_parser("fit")
     f.add_argument("work", type=Path)
