@@ -16,7 +16,8 @@ runs. Then, in one run:
 - ``rebuild_s``: the vector index built from the database (first use after the build);
 - ``first_ask_ms``: a fresh Library (index loaded from disk) answering its first question;
 - ``ask_ms``: ``Library.ask`` latency over all questions; ``stage_ms``: mean per stage;
-- ``recall_at_10``: the approximate index (re-scored as :mod:`index.search` does) against
+- ``recall_at_10``: the approximate index (100 candidates re-scored, as :mod:`index.search`
+  does) against
   exact search over the same vectors, for the question vectors;
 - ``ingest_one_ms``: ``Library.ingest`` of one real article, its vectors precomputed
   (so: everything but the embedding);
@@ -47,11 +48,13 @@ from benchmarks import scale_corpus
 from index.config import Settings
 from index.library import Library
 from index.models import ArticleInput, Passage
-from index.search import STAGES
+from index.search import CANDIDATES, RESCORE_FACTOR, STAGES
 from index.store import Store
 from index.vectors import TieredIndex
 
 BASE_PASSAGES = 5000
+FETCHED = RESCORE_FACTOR * CANDIDATES
+"""Candidates an approximate index is asked for per question (as :mod:`index.search`)."""
 
 
 class TimedEmbedder:
@@ -141,7 +144,7 @@ def recall_at_10(index: TieredIndex, vectors: np.ndarray, queries: np.ndarray) -
     _, truth = exact.search(queries, 10)
     total = 0.0
     for row, query in enumerate(queries):
-        found = np.array([i for i, _ in index.search(query, 20)], dtype=np.int64) - 1
+        found = np.array([i for i, _ in index.search(query, FETCHED)], dtype=np.int64) - 1
         top = found[np.argsort(-(vectors[found] @ query))[:10]]
         total += len(set(top.tolist()) & set(truth[row].tolist())) / 10
     return round(total / len(queries), 4)

@@ -18,17 +18,24 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 
 from index.store import FTS_TOKENIZER, Store
 
 MAX_TERMS = 4
 """Rarest content words kept per question."""
+COMMON_SHARE = 0.05
+"""A word in more than this share of the passages is left out (unless all words are)."""
+FILTER_BELOW = 0.5
+"""The collection filter goes into the FTS5 query when the asked collections hold less
+than this share of the articles; otherwise hits are filtered afterwards."""
+CACHE_SECONDS = 300.0
 TITLE_WEIGHT = 0.5
 TITLE_ARTICLES = 5
 """Best-matching titles whose passages are looked up even if their text scores lower."""
 PER_TITLE = 5
-MAX_TITLE_TERMS = 12
+MAX_TITLE_TERMS = 6
 
 
 class _Stemmer:
@@ -61,20 +68,67 @@ def quoted(words: Sequence[str]) -> str:
     return " OR ".join(f'"{word}"' for word in words)
 
 
+class _Counts:
+    """Document frequencies and collection sizes, cached for ``CACHE_SECONDS`` (they only
+    steer which words are queried and how, never which passages may be returned)."""
+
+    def __init__(self) -> None:
+        self._terms: dict[tuple[str, str], tuple[float, int]] = {}
+        self._sizes: dict[str, tuple[float, dict[str, int]]] = {}
+        self._totals: dict[str, tuple[float, int]] = {}
+
+    async def documents(self, store: Store, stems: Sequence[str]) -> dict[str, int]:
+        now, key = time.monotonic(), str(store.path)
+        missing = [
+            s for s in stems if now - self._terms.get((key, s), (-1e9, 0))[0] > CACHE_SECONDS
+        ]
+        if missing:
+            if len(self._terms) > 200_000:
+                self._terms.clear()
+            for stem, count in (await store.document_counts(missing)).items():
+                self._terms[(key, stem)] = (now, count)
+        return {s: self._terms[(key, s)][1] for s in stems}
+
+    async def passages(self, store: Store) -> int:
+        now, key = time.monotonic(), str(store.path)
+        cached = self._totals.get(key)
+        if cached is None or now - cached[0] > CACHE_SECONDS:
+            cached = (now, await store.count_passages())
+            self._totals[key] = cached
+        return cached[1]
+
+    async def collection_share(self, store: Store, collections: Sequence[str]) -> float:
+        now, key = time.monotonic(), str(store.path)
+        cached = self._sizes.get(key)
+        if cached is None or now - cached[0] > CACHE_SECONDS:
+            cached = (now, await store.collection_sizes())
+            self._sizes[key] = cached
+        sizes = cached[1]
+        total = sum(sizes.values())
+        wanted = sum(sizes.get(c, 0) for c in set(collections))
+        return wanted / total if total else 1.0
+
+
+_counts = _Counts()
+
+
 async def informative_terms(
-    store: Store, words: Sequence[str], limit: int = MAX_TERMS
+    store: Store, words: Sequence[str], limit: int | None = None
 ) -> list[str]:
     """The ``limit`` rarest of ``words`` (content words, stopwords already removed),
-    by how many passages hold their stem; words no passage holds are dropped."""
+    by how many passages hold their stem; words no passage holds are dropped, and words
+    in more than ``COMMON_SHARE`` of the passages too unless no other word is left."""
     stems: dict[str, str] = {}
     for word in dict.fromkeys(w.replace('"', "") for w in words):
         stem = _stemmer.stem(word) if word else None
         if stem and stem not in stems.values():
             stems[word] = stem
-    counts = await store.document_counts(list(stems.values()))
+    counts = await _counts.documents(store, list(stems.values()))
     present = [word for word, stem in stems.items() if counts.get(stem, 0) > 0]
     present.sort(key=lambda word: counts[stems[word]])
-    return present[:limit]
+    ceiling = COMMON_SHARE * max(await _counts.passages(store), 1)
+    rare = [word for word in present if counts[stems[word]] <= ceiling]
+    return (rare or present)[: MAX_TERMS if limit is None else limit]
 
 
 async def keyword_search(
@@ -99,7 +153,14 @@ async def keyword_search(
         text_match = f"({quoted(must)}) AND ({quoted(terms)})"
     else:
         text_match = quoted(must or terms)
-    scores = dict(await store.keyword_search(text_match, collections, limit))
+    if await _counts.collection_share(store, collections) < FILTER_BELOW:
+        scores = dict(await store.keyword_search(text_match, collections, limit))
+    else:  # the collections hold most passages: filter after matching (cheaper)
+        found = await store.keyword_search(
+            text_match, collections, 2 * limit, filter_collections=False
+        )
+        kept = await store.in_collections([i for i, _ in found], collections)
+        scores = dict([hit for hit in found if hit[0] in kept][:limit])
     title_words = [w.replace('"', "") for w in dict.fromkeys(words)][:MAX_TITLE_TERMS]
     title_words = [w for w in title_words if w]
     if title_words:  # titles are few (one row per article): every content word counts
@@ -110,7 +171,7 @@ async def keyword_search(
         title_only = quoted(must or terms or title_words)
         for span in spans.values():  # passages of well-titled articles, scored on text
             for passage_id, score in await store.keyword_search(
-                title_only, collections, PER_TITLE, passage_range=span
+                title_only, collections, PER_TITLE, passage_range=span, filter_collections=False
             ):
                 scores.setdefault(passage_id, score)
         if titles:

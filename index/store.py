@@ -683,16 +683,22 @@ class Store:
         limit: int,
         *,
         passage_range: tuple[int, int] | None = None,
+        filter_collections: bool = True,
     ) -> list[tuple[int, float]]:
         """``(passage_id, bm25)`` for an FTS5 MATCH expression over the passage texts of
         ``collections`` (optionally only ids in ``passage_range``); lower bm25 is better.
 
         The collection filter is part of the FTS5 query (a token in each row), so a
-        question in a small collection never scores the passages of the others.
+        question in a small collection never scores the passages of the others. When the
+        collections hold most of the passages, that filter costs more than it saves: with
+        ``filter_collections=False`` it is left out and the caller filters the hits
+        (:meth:`in_collections`).
         """
         if not collections:
             return []
         expression = f"{collection_filter(collections)} AND text : ({match})"
+        if not filter_collections:
+            expression = f"text : ({match})"
         where, args = "passages_fts MATCH ?", [expression]
         if passage_range is not None:
             where += " AND rowid BETWEEN ? AND ?"
@@ -747,6 +753,20 @@ class Store:
             list(article_pks),
         ) as cursor:
             return {int(r[0]): (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
+
+    async def in_collections(self, ids: Sequence[int], collections: Sequence[str]) -> set[int]:
+        """Which of the passages ``ids`` belong to one of ``collections``."""
+        if not ids or not collections:
+            return set()
+        marks = ",".join("?" * len(ids))
+        names = ",".join("?" * len(collections))
+        async with self._db.execute(
+            # CROSS JOIN: look the few passages up first, never scan a collection's articles
+            f"SELECT p.id FROM passages p CROSS JOIN articles a ON a.pk = p.article_pk "
+            f"WHERE p.id IN ({marks}) AND a.collection IN ({names})",
+            (*ids, *collections),
+        ) as cursor:
+            return {int(r[0]) for r in await cursor.fetchall()}
 
     async def passage_articles(self, ids: Sequence[int]) -> dict[int, int]:
         """``passage_id -> article_pk``."""

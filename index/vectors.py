@@ -8,7 +8,7 @@ A collection's index (:class:`TieredIndex`) is a *main* FAISS index plus a small
 
 - the main index is exact (``IndexFlatIP``) while the collection holds at most
   ``exact_max`` vectors, and approximate above that: by default HNSW over 4-bit scalar-
-  quantised vectors (``IndexHNSWSQ``, M=16: ~340 bytes a vector with its graph), whose
+  quantised vectors (``IndexHNSWSQ``, M=24: ~410 bytes a vector with its graph), whose
   candidates the caller re-scores exactly from the stored vectors (see
   :mod:`index.search`). HNSW was chosen over IVF by recall on real MiniLM vectors (see
   ``APPROXIMATE``); IVF-SQ8 stays available (``approximate="ivf"``).
@@ -53,14 +53,19 @@ EXACT_MAX = 50_000
 """Default size above which a collection's main index becomes approximate."""
 APPROXIMATE = "hnsw"
 """The approximate kind: ``hnsw`` (HNSW over 4-bit scalar-quantised vectors) or ``ivf``
-(IVF-SQ8). Measured on real MiniLM vectors with real questions (5,000 passages of the
-eval sets, top 20 re-scored): HNSW-SQ4 M16 recall@10 .963 at efSearch 64, .985 at 128,
-337 B a vector; IVF-SQ8 (√N lists) needs 30% of its lists probed for .94 (MiniLM vectors
-are not clustered). efSearch 256 keeps recall ≥ .98 on the larger stand-in corpora of
-``benchmarks/scale.py``."""
-HNSW_M = 16
+(IVF-SQ8). Chosen by recall@10 against exact search, candidates re-scored as
+:mod:`index.search` does (100 asked for):
+
+- 5,000 real MiniLM vectors of eval passages, 200 real questions: HNSW-SQ4 M16 .963 at
+  efSearch 64, .985 at 128; IVF-SQ8 (√N lists) .94 with 30% of its lists probed (MiniLM
+  vectors are not clustered: IVF needs most lists to find a question's neighbours).
+- 100k stand-in vectors (``benchmarks/scale_corpus.py``), same questions: M16 efSearch
+  256 / 512: .964 / .983 (344 B a vector); M24: .973 / .992 (408 B, build 1.7× slower).
+
+So: HNSW-SQ4, M=24, efSearch 512 (~2-5 ms a search at 100k)."""
+HNSW_M = 24
 HNSW_EF_CONSTRUCTION = 40
-HNSW_EF_SEARCH = 256
+HNSW_EF_SEARCH = 512
 NPROBE_SHARE = 0.3
 MIN_NPROBE = 16
 DELTA_MIN = 5_000
