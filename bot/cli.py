@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import math
 import os
 import re
 import shutil
@@ -20,7 +21,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
-from index.config import Settings
+from index.config import MIN_FEED_INTERVAL, Settings
 from index.errors import BadArticle, NewsbotError
 from index.models import GLOBAL_COLLECTION, Answer, IngestReport
 
@@ -58,6 +59,18 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
     return number
+
+
+def _feed_minutes(text: str) -> float:
+    try:
+        minutes = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(minutes) or minutes * 60 < MIN_FEED_INTERVAL:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of minutes, at least {MIN_FEED_INTERVAL // 60}, not {text}"
+        )
+    return minutes
 
 
 def _version() -> str:
@@ -467,7 +480,10 @@ def _add_feeds_parser(commands: Any) -> None:
     add = action("add", "follow a feed and take in its current items")
     add.add_argument("url", help="address of the RSS or Atom feed")
     add.add_argument(
-        "--interval", type=float, metavar="MINUTES", help="minutes between polls (at least 5)"
+        "--interval",
+        type=_feed_minutes,
+        metavar="MINUTES",
+        help=f"minutes between polls (at least {MIN_FEED_INTERVAL // 60})",
     )
     listing = action("list", "the feeds followed, with their state")
     listing.add_argument("--json", action="store_true", help="print JSON lines")
@@ -516,7 +532,11 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
             print(
                 f"    {feed.status}, {item.items} articles, last success "
                 f"{_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}"
-                + (f", {feed.failures} failures: {feed.last_error}" if feed.failures else "")
+                + (
+                    f", {plural(feed.failures, 'failure')}: {feed.last_error}"
+                    if feed.failures
+                    else ""
+                )
             )
         return EXIT_OK
     if args.feeds_command == "remove":
@@ -536,14 +556,14 @@ def _print_polls(reports: list[Any]) -> int:
         name = report.feed.name
         if report.error:
             problems += 1
-            print(f"{report.status:12} {name}: {report.error}", file=sys.stderr)
+            warn(f"{report.status} {name}: {report.error}")
             continue
         good += 1
         for collection, article in report.ingested:
             print(f"{article.status:9} {article.article_id}  {article.title}  ({collection})")
         for _, failure in report.refused:
             problems += 1
-            print(f"refused   {failure.origin}: {failure.reason}", file=sys.stderr)
+            warn(f"refused {failure.origin}: {failure.reason}")
         skipped = f", {report.skipped} older items skipped" if report.skipped else ""
         print(f"{report.status:12} {name}: {len(report.ingested)} articles in{skipped}")
     if problems:

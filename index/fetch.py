@@ -410,6 +410,10 @@ def _check_status(resp: aiohttp.ClientResponse, shown: str) -> None:
     )
 
 
+FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml"})
+"""Media types of feeds: a link to one is pointed to ``feeds add``, not ingested."""
+
+
 def _check_content_type(resp: aiohttp.ClientResponse, shown: str) -> str:
     if "Content-Type" not in resp.headers:
         return ""  # decided by sniffing the body
@@ -422,10 +426,13 @@ def _check_content_type(resp: aiohttp.ClientResponse, shown: str) -> str:
         what = f"{media_type.split('/')[0]} file ({media_type}), not a web page"
         what = f"an {what}" if what[0] in "aeiou" else f"a {what}"
     else:
-        what = f"a {media_type} file, not a web page"
+        what = f"a file of type {media_type}, not a web page"
+    advice = "paste the article text instead"
+    if media_type in FEED_TYPES or media_type.endswith(("+xml", "/xml")):
+        advice = "if it is an RSS or Atom feed, follow it with /feed add or `newsbot feeds add`"
     raise FetchError(
         f"Could not use {shown}: it is {what}. Only HTML pages and plain text can be added; "
-        "paste the article text instead."
+        f"{advice}."
     )
 
 

@@ -178,7 +178,13 @@ class Library:
     @classmethod
     async def open(cls, settings: Settings, *, embedder: Embedder | None = None) -> Library:
         """Open (creating if needed) the data directory; seeds it on first use."""
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise NewsbotError(
+                f"Cannot use {settings.data_dir} as the data directory ({error.strerror}); "
+                "choose another with --data-dir or NEWSBOT_DATA_DIR."
+            ) from error
         limit_faiss_threads()
         store = await Store.open(settings.database_path)
         try:

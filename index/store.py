@@ -13,6 +13,7 @@ The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applie
 from __future__ import annotations
 
 import asyncio
+import errno
 import functools
 import hashlib
 import sqlite3
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 import aiosqlite
 import numpy as np
 
+from index.errors import NewsbotError
 from index.models import Article, ArticleInput, Passage
 
 _MIGRATIONS: list[str] = [
@@ -263,22 +265,41 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = await aiosqlite.connect(path, timeout=30)
-        connection.row_factory = sqlite3.Row
-        await connection.create_function(
-            "newsbot_collection_token", 1, collection_token, deterministic=True
-        )
-        for pragma in (
-            "PRAGMA journal_mode = WAL",
-            "PRAGMA synchronous = NORMAL",
-            "PRAGMA foreign_keys = ON",
-            "PRAGMA busy_timeout = 30000",
-        ):
-            async with connection.execute(pragma):  # close each cursor: an open one blocks COMMIT
-                pass
-        store = cls(connection, path)
-        await store._migrate()
+        """Open (creating if needed) the database at ``path``. A path that cannot hold a
+        database, or a file that is not one, is a :class:`NewsbotError` naming it; the
+        connection is closed then (its thread would otherwise keep the process alive)."""
+        where = "choose another data directory with --data-dir or NEWSBOT_DATA_DIR"
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.is_dir():  # checked first: a failed connect leaves aiosqlite's thread
+                raise IsADirectoryError(errno.EISDIR, "a folder, not a file", str(path))
+            connection = await aiosqlite.connect(path, timeout=30)
+        except (OSError, sqlite3.Error) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise NewsbotError(f"Cannot open the database {path} ({reason}); {where}.") from error
+        try:
+            connection.row_factory = sqlite3.Row
+            await connection.create_function(
+                "newsbot_collection_token", 1, collection_token, deterministic=True
+            )
+            for pragma in (
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA synchronous = NORMAL",
+                "PRAGMA foreign_keys = ON",
+                "PRAGMA busy_timeout = 30000",
+            ):
+                async with connection.execute(pragma):  # close each cursor: it blocks COMMIT
+                    pass
+            store = cls(connection, path)
+            await store._migrate()
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            raise NewsbotError(
+                f"{path} is not a newsbot database ({error}); move it away or {where}."
+            ) from error
+        except BaseException:
+            await connection.close()
+            raise
         return store
 
     async def close(self) -> None:
@@ -289,9 +310,10 @@ class Store:
             row = await cursor.fetchone()
         version = int(row[0]) if row else 0
         if version > SCHEMA_VERSION:
-            raise RuntimeError(
+            raise NewsbotError(
                 f"{self.path} was written by a newer newsbot (schema {version}, this one "
-                f"knows {SCHEMA_VERSION}); upgrade newsbot or point NEWSBOT_DATA_DIR elsewhere."
+                f"knows {SCHEMA_VERSION}); upgrade newsbot or choose another data directory "
+                "with --data-dir or NEWSBOT_DATA_DIR."
             )
         for number in range(version, SCHEMA_VERSION):
             await self._db.executescript(

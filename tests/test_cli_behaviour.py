@@ -183,3 +183,42 @@ def test_plain_answers_keep_paragraphs_and_whole_names() -> None:
         assert any("— Lena Maria Okafor-Smith" in line for line in lines), shown
         assert any(line.startswith("    ") and "Harbour Times" in line for line in lines)
         assert "\u00a0" not in shown
+
+
+def test_unusable_data_directory_is_a_message_not_a_traceback_or_a_hang(tmp_path: Path) -> None:
+    """A data dir that is a file, a database file that is not SQLite (or is a folder), or
+    one written by a newer newsbot: exit 1 with a one-line message naming the path, quickly
+    (the database thread used to keep the process alive after the error); the file is kept."""
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("not a folder")
+    not_sqlite = tmp_path / "garbage"
+    not_sqlite.mkdir()
+    (not_sqlite / "newsbot.sqlite3").write_bytes(b"hello, not a database " * 20)
+    folder = tmp_path / "folder"
+    (folder / "newsbot.sqlite3").mkdir(parents=True)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    import sqlite3
+
+    with sqlite3.connect(newer / "newsbot.sqlite3") as db:
+        db.execute("PRAGMA user_version = 9999")
+    for data, expected in (
+        (a_file, "Cannot use"),
+        (not_sqlite, "is not a newsbot database"),
+        (folder, "a folder, not a file"),
+        (newer, "newer newsbot"),
+    ):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "--data-dir", str(data), "stats"],
+            capture_output=True,
+            text=True,
+            env=_env(tmp_path / "unused"),
+            timeout=60,
+            cwd=REPO,
+        )
+        assert result.returncode == 1, (data, result.stderr)
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr  # one line: no thread noise
+        assert result.stderr.startswith("newsbot: ") and expected in result.stderr
+        assert "--data-dir" in result.stderr
+    assert (not_sqlite / "newsbot.sqlite3").read_bytes() == b"hello, not a database " * 20

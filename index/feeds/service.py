@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import math
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -166,7 +167,7 @@ class FeedService:
         (at least 5) sets how often the feed is polled, for every server following it."""
         interval = self.settings.feed_interval
         if interval_minutes is not None:
-            if interval_minutes * 60 < MIN_FEED_INTERVAL:
+            if not math.isfinite(interval_minutes) or interval_minutes * 60 < MIN_FEED_INTERVAL:
                 raise BadFeedSetting(
                     f"A feed is polled at most every {MIN_FEED_INTERVAL // 60} minutes; "
                     f"{interval_minutes:g} is too often."

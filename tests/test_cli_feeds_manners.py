@@ -1,0 +1,91 @@
+"""`newsbot feeds` keeps the command line's manners: a bad ``--interval`` is bad usage
+(exit 2, never a traceback), failures go to stderr as ``newsbot: …`` lines, counts are
+spelled in the right number."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.cli import EXIT_PARTIAL, EXIT_USAGE, _feeds, build_parser
+from index.config import Settings
+from index.errors import NewsbotError
+from index.library import Library
+from tests.conftest import HashingEmbedder
+from tests.feeds_site import Site, serve_site
+from tests.test_feeds import story
+
+REPO = Path(__file__).parent.parent
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    with serve_site() as served:
+        yield served
+
+
+@pytest.fixture
+async def lib(tmp_path: Path) -> AsyncIterator[Library]:
+    settings = Settings(data_dir=tmp_path / "data", seeds_dir=None, allow_private_urls=True)
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    yield library
+    await library.close()
+
+
+def test_bad_interval_is_bad_usage(tmp_path: Path) -> None:
+    for bad in ("2", "nan", "inf", "soon"):
+        argv = ["feeds", "add", "--interval", bad, "https://example.com/rss.xml"]
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path / "data"), *argv],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=REPO,
+        )
+        assert result.returncode == EXIT_USAGE, (bad, result.stderr)
+        assert "--interval" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()  # refused before the library was opened
+
+
+async def test_library_refuses_an_interval_that_is_not_a_number(lib: Library) -> None:
+    for minutes in (math.nan, math.inf, 4.0):
+        with pytest.raises(NewsbotError, match="at most every 5 minutes"):
+            await lib.feeds.add(
+                "https://example.com/rss.xml", collection="global", interval_minutes=minutes
+            )
+
+
+async def test_poll_failures_are_newsbot_messages(
+    lib: Library, site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = site.publish("/good.xml", "Harbour Times", [story(0)])
+    bad = site.publish("/bad.xml", "Quay Post", [story(1)])
+    for url in (good, bad):
+        await _feeds(lib, build_parser().parse_args(["feeds", "add", url]))
+    site.fail("/bad.xml", 500)
+    capsys.readouterr()
+    code = await _feeds(lib, build_parser().parse_args(["feeds", "poll", "--all"]))
+    out, err = capsys.readouterr()
+    assert code == EXIT_PARTIAL  # one feed failed, the other was polled
+    assert "Harbour Times" in out and "Quay Post" not in out
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and all(line.startswith("newsbot: ") for line in lines), err
+    assert "Quay Post" in err and "HTTP 500" in err
+
+    await _feeds(lib, build_parser().parse_args(["feeds", "list"]))
+    listed = capsys.readouterr().out
+    assert "1 failure:" in listed and "1 failures" not in listed
+
+
+async def test_ingesting_a_feed_address_points_to_feeds_add(lib: Library, site: Site) -> None:
+    url = site.publish("/feed.xml", "Harbour Times", [story(0)])
+    with pytest.raises(NewsbotError) as caught:
+        await lib.ingest_url(url, collection="global", added_by="cli")
+    message = str(caught.value)
+    assert "newsbot feeds add" in message and "/feed add" in message
+    assert "a application" not in message
