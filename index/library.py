@@ -11,6 +11,7 @@ same database, never leaves a stale or missing index in use.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import inspect
@@ -18,7 +19,7 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -413,24 +414,6 @@ class Library:
             await self._save_dirty()
         return report
 
-    async def _store_article(
-        self,
-        article: ArticleInput,
-        collection: str,
-        added_by: str | None,
-        *,
-        force: bool = False,
-        replace_others: bool = True,
-    ) -> IngestedArticle:
-        """Ingest one article on its own (reindex)."""
-        item, _ = await self._plan_article(
-            article, collection, added_by, force=force, replace_others=replace_others
-        )
-        if isinstance(item, IngestedArticle):
-            return item
-        vectors = await self._embed([p.text for p in item.passages])
-        return await self._write_planned(item, collection, vectors)
-
     async def _plan_article(
         self,
         article: ArticleInput,
@@ -796,8 +779,10 @@ class Library:
     ) -> ReindexReport:
         """Re-chunk and re-embed every article (or those of ``collections``).
 
-        Questions keep working while it runs (each article is swapped in one transaction);
-        a second call covering a collection being reindexed raises
+        The passages of several articles are embedded together, as on ingest; each article
+        is then swapped in its own transaction (unless it was edited or removed since it was
+        read: the newer state stays) and reported to ``progress``. Questions keep working
+        while it runs; a second call covering a collection being reindexed raises
         :class:`ReindexInProgress` (other collections may be reindexed at the same time).
         After a model change only a full reindex (no ``collections``) can switch over.
         """
@@ -830,30 +815,28 @@ class Library:
                     for collection, generation in generations.items():
                         self._indexes[collection] = self._new_index()
                         self._index_generation[collection] = generation
-            passages = 0
+            passages, done, pending = 0, 0, 0
+            batch: list[tuple[str, _Planned] | None] = []  # None: gone or unreadable
+
+            async def flush() -> None:
+                nonlocal passages, done, pending
+                async with contextlib.aclosing(self._reindex_batch(batch)) as written:
+                    async for count in written:
+                        passages += count
+                        done += 1
+                        self._reindex_jobs[job] = (done, len(keys))
+                        await _report(progress, done, len(keys))
+                batch.clear()
+                pending = 0
+
             try:
-                for number, (collection, article_id) in enumerate(keys, start=1):
-                    article = await self.store.get_article(collection, article_id)
-                    if article is not None:
-                        stored = await self._reindex_article(
-                            ArticleInput(
-                                title=article.title,
-                                text=article.text,
-                                id=article.id,
-                                url=article.url,
-                                source=article.source,
-                                author=article.author,
-                                published=article.published,
-                                origin=article.id,
-                                title_derived=article.title_derived,
-                            ),
-                            collection,
-                            article.added_by,
-                            force=True,
-                        )
-                        passages += stored.passages
-                    self._reindex_jobs[job] = (number, len(keys))
-                    await _report(progress, number, len(keys))
+                for collection, article_id in keys:
+                    planned = await self._plan_reindex(collection, article_id)
+                    batch.append(None if planned is None else (collection, planned))
+                    pending += 0 if planned is None else len(planned.passages)
+                    if pending >= INGEST_BATCH_PASSAGES or len(batch) >= INGEST_BATCH_ARTICLES:
+                        await flush()
+                await flush()
                 if collections is None:
                     await self.store.set_meta("model", self.embedder.name)
                     await self.store.set_meta("dimension", str(self.embedder.dimension))
@@ -864,14 +847,54 @@ class Library:
         finally:
             del self._reindex_jobs[job]
 
-    async def _reindex_article(
-        self, article: ArticleInput, collection: str, added_by: str | None, *, force: bool
-    ) -> IngestedArticle:
+    async def _plan_reindex(self, collection: str, article_id: str) -> _Planned | None:
+        """The stored article, planned for re-embedding (``None``: removed meanwhile, or
+        nothing left to embed). Its stored hash is remembered: the write is skipped if the
+        article changes before it."""
+        article = await self.store.get_article(collection, article_id)
+        if article is None:
+            return None
+        stored = ArticleInput(
+            title=article.title,
+            text=article.text,
+            id=article.id,
+            url=article.url,
+            source=article.source,
+            author=article.author,
+            published=article.published,
+            origin=article.id,
+            title_derived=article.title_derived,
+        )
         try:
-            return await self._store_article(article, collection, added_by, force=force)
-        except BadArticle as error:  # edited or removed meanwhile: the newer state stays
-            log.info("reindex skipped %s: %s", article.origin, error)
-            return IngestedArticle(article.id or "", article.title, 0, "unchanged")
+            item, _ = await self._plan_article(stored, collection, article.added_by, force=True)
+        except BadArticle as error:
+            log.info("reindex skipped %s: %s", article.id, error)
+            return None
+        return item if isinstance(item, _Planned) else None
+
+    async def _reindex_batch(
+        self, batch: Sequence[tuple[str, _Planned] | None]
+    ) -> AsyncIterator[int]:
+        """Embed the passages of every planned article of ``batch`` together, then write
+        each article in its own transaction; yields, per entry of ``batch`` and in order,
+        the number of passages written (0: skipped). An encoder error stops the reindex:
+        no article may keep vectors of two models."""
+        planned = [item for item in batch if item is not None]
+        vectors = await self._embed([p.text for _, item in planned for p in item.passages])
+        split = np.cumsum([len(item.passages) for _, item in planned])[:-1]
+        per_article = iter(np.split(vectors, split) if planned else [])
+        for entry in batch:
+            if entry is None:
+                yield 0
+                continue
+            collection, item = entry
+            try:
+                written = await self._write_planned(item, collection, next(per_article))
+            except BadArticle as error:  # edited or removed meanwhile: the newer state stays
+                log.info("reindex skipped %s: %s", item.article.origin, error)
+                yield 0
+            else:
+                yield written.passages
 
     async def stats(self, *, collections: Sequence[str] | None = None) -> Stats:
         sizes = await self.store.collection_sizes()
