@@ -18,6 +18,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +319,17 @@ def _paragraphs(first: int, text: str) -> str:
     return f"paragraph {first}" if last == first else f"paragraphs {first}–{last}"
 
 
+def shown_date(published: str | None) -> str | None:
+    """The date of an ISO timestamp (feeds store ``2026-11-30T10:00:00+00:00``), as the
+    bot shows it; a bare date or free text is shown as it is."""
+    if not published or len(published.strip()) <= 10:
+        return published
+    try:
+        return datetime.fromisoformat(published.strip().replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return published
+
+
 def format_answer(answer: Answer, width: int | None = None) -> str:
     """An answer for a terminal: numbered quotes (paragraph breaks kept, wrapped to the
     terminal, a speaker's name never split) with their citations."""
@@ -336,7 +348,7 @@ def format_answer(answer: Answer, width: int | None = None) -> str:
             for part in (
                 quote.source,
                 f"“{quote.title}”",
-                quote.published,
+                shown_date(quote.published),
                 _paragraphs(quote.paragraph, quote.text),
                 quote.url,
             )
@@ -405,7 +417,7 @@ async def _articles(library: Any, args: argparse.Namespace) -> int:
                 )
             )
         else:
-            meta = ", ".join(p for p in (article.source, article.published) if p)
+            meta = ", ".join(p for p in (article.source, shown_date(article.published)) if p)
             print(f"{article.id}  {article.title}" + (f"  ({meta})" if meta else ""))
     return EXIT_OK
 
