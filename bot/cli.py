@@ -83,6 +83,17 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _DefaultCollection(str):
+    """The ``--collection`` default: a plain collection name everywhere, but ``reindex``
+    and ``stats`` can tell it from a name given on the command line (then they cover that
+    collection only; by default they cover every collection)."""
+
+
+def _given_collections(args: argparse.Namespace) -> list[str] | None:
+    """``[NAME]`` when ``--collection NAME`` was given, else ``None`` (all collections)."""
+    return None if isinstance(args.collection, _DefaultCollection) else [args.collection]
+
+
 def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     """``--data-dir``, ``--collection``, ``-v``: accepted before or after the subcommand.
 
@@ -104,9 +115,9 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument(
         "--collection",
         metavar="NAME",
-        default=default(GLOBAL_COLLECTION),
-        help=f"collection to use (default: {GLOBAL_COLLECTION}; Discord servers use "
-        "'guild:<server id>')",
+        default=default(_DefaultCollection(GLOBAL_COLLECTION)),
+        help=f"collection to use (default: {GLOBAL_COLLECTION}; reindex and stats: all; "
+        "Discord servers use 'guild:<server id>')",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", default=default(False), help="log more"
@@ -172,8 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove = command("remove", "remove an article (it is never quoted again)")
     remove.add_argument("article_id", metavar="ARTICLE_ID", help="its id, as `articles` shows")
 
-    command("reindex", "re-chunk and re-embed every article (after changing the model)")
-    stats = command("stats", "counts of articles, passages and vectors; model; database size")
+    command(
+        "reindex",
+        "re-chunk and re-embed every article (after changing the model), or those of --collection",
+    )
+    stats = command(
+        "stats",
+        "counts of articles, passages and vectors (of --collection if given); model; database size",
+    )
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     command("run", "run the Discord bot (needs DISCORD_TOKEN; see README)")
     _add_feeds_parser(commands)
@@ -430,7 +447,10 @@ async def _remove(library: Any, args: argparse.Namespace) -> int:
 
 
 async def _reindex(library: Any, args: argparse.Namespace) -> int:
-    report = await library.reindex(progress=_progress_bar("reindex"))
+    collections = _given_collections(args)
+    if collections:
+        await _require_collection(library, collections[0])
+    report = await library.reindex(progress=_progress_bar("reindex"), collections=collections)
     print(
         f"reindexed {plural(report.articles, 'article')}, "
         f"{plural(report.passages, 'passage')} in {report.seconds:.1f} s"
@@ -439,7 +459,10 @@ async def _reindex(library: Any, args: argparse.Namespace) -> int:
 
 
 async def _stats(library: Any, args: argparse.Namespace) -> int:
-    stats = await library.stats()
+    collections = _given_collections(args)
+    if collections:
+        await _require_collection(library, collections[0])
+    stats = await library.stats(collections=collections)
     if args.json:
         print(json.dumps(stats.to_json()))
         return EXIT_OK
