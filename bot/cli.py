@@ -216,6 +216,9 @@ def _main(argv: list[str] | None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "feeds" and not args.verbose:
+        # `feeds` prints each failure as a `newsbot:` line; the service's log would repeat it
+        logging.getLogger("index.feeds.service").setLevel(logging.ERROR)
     from dotenv import load_dotenv
 
     load_dotenv()
@@ -577,6 +580,9 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
     if args.feeds_command == "remove":
         removed = await feeds.remove(args.feed, collection=args.collection)
         print(f"stopped following {removed.name} <{removed.url}>; its articles stay")
+        return EXIT_OK
+    if not await feeds.list(collections=[args.collection]):
+        print("no feed is followed here; follow one with `newsbot feeds add URL`")
         return EXIT_OK
     return _print_polls(await feeds.poll_due(everything=args.all, collections=[args.collection]))
 
