@@ -18,6 +18,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable, Coroutine, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,17 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
+class _DefaultCollection(str):
+    """The ``--collection`` default: a plain collection name everywhere, but ``reindex``
+    and ``stats`` can tell it from a name given on the command line (then they cover that
+    collection only; by default they cover every collection)."""
+
+
+def _given_collections(args: argparse.Namespace) -> list[str] | None:
+    """``[NAME]`` when ``--collection NAME`` was given, else ``None`` (all collections)."""
+    return None if isinstance(args.collection, _DefaultCollection) else [args.collection]
+
+
 def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     """``--data-dir``, ``--collection``, ``-v``: accepted before or after the subcommand.
 
@@ -103,9 +115,9 @@ def _global_options(parser: argparse.ArgumentParser, *, defaults: bool) -> None:
     parser.add_argument(
         "--collection",
         metavar="NAME",
-        default=default(GLOBAL_COLLECTION),
-        help=f"collection to use (default: {GLOBAL_COLLECTION}; Discord servers use "
-        "'guild:<server id>')",
+        default=default(_DefaultCollection(GLOBAL_COLLECTION)),
+        help=f"collection to use (default: {GLOBAL_COLLECTION}; reindex and stats: all; "
+        "Discord servers use 'guild:<server id>')",
     )
     parser.add_argument(
         "-v", "--verbose", action="store_true", default=default(False), help="log more"
@@ -171,8 +183,14 @@ def build_parser() -> argparse.ArgumentParser:
     remove = command("remove", "remove an article (it is never quoted again)")
     remove.add_argument("article_id", metavar="ARTICLE_ID", help="its id, as `articles` shows")
 
-    command("reindex", "re-chunk and re-embed every article (after changing the model)")
-    stats = command("stats", "counts of articles, passages and vectors; model; database size")
+    command(
+        "reindex",
+        "re-chunk and re-embed every article (after changing the model), or those of --collection",
+    )
+    stats = command(
+        "stats",
+        "counts of articles, passages and vectors (of --collection if given); model; database size",
+    )
     stats.add_argument("--json", action="store_true", help="print one JSON object")
     command("run", "run the Discord bot (needs DISCORD_TOKEN; see README)")
     _add_feeds_parser(commands)
@@ -198,6 +216,9 @@ def _main(argv: list[str] | None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if args.command == "feeds" and not args.verbose:
+        # `feeds` prints each failure as a `newsbot:` line; the service's log would repeat it
+        logging.getLogger("index.feeds.service").setLevel(logging.ERROR)
     from dotenv import load_dotenv
 
     load_dotenv()
@@ -318,6 +339,17 @@ def _paragraphs(first: int, text: str) -> str:
     return f"paragraph {first}" if last == first else f"paragraphs {first}–{last}"
 
 
+def shown_date(published: str | None) -> str | None:
+    """The date of an ISO timestamp (feeds store ``2026-11-30T10:00:00+00:00``), as the
+    bot shows it; a bare date or free text is shown as it is."""
+    if not published or len(published.strip()) <= 10:
+        return published
+    try:
+        return datetime.fromisoformat(published.strip().replace("Z", "+00:00")).date().isoformat()
+    except ValueError:
+        return published
+
+
 def format_answer(answer: Answer, width: int | None = None) -> str:
     """An answer for a terminal: numbered quotes (paragraph breaks kept, wrapped to the
     terminal, a speaker's name never split) with their citations."""
@@ -336,7 +368,7 @@ def format_answer(answer: Answer, width: int | None = None) -> str:
             for part in (
                 quote.source,
                 f"“{quote.title}”",
-                quote.published,
+                shown_date(quote.published),
                 _paragraphs(quote.paragraph, quote.text),
                 quote.url,
             )
@@ -405,7 +437,7 @@ async def _articles(library: Any, args: argparse.Namespace) -> int:
                 )
             )
         else:
-            meta = ", ".join(p for p in (article.source, article.published) if p)
+            meta = ", ".join(p for p in (article.source, shown_date(article.published)) if p)
             print(f"{article.id}  {article.title}" + (f"  ({meta})" if meta else ""))
     return EXIT_OK
 
@@ -418,7 +450,10 @@ async def _remove(library: Any, args: argparse.Namespace) -> int:
 
 
 async def _reindex(library: Any, args: argparse.Namespace) -> int:
-    report = await library.reindex(progress=_progress_bar("reindex"))
+    collections = _given_collections(args)
+    if collections:
+        await _require_collection(library, collections[0])
+    report = await library.reindex(progress=_progress_bar("reindex"), collections=collections)
     print(
         f"reindexed {plural(report.articles, 'article')}, "
         f"{plural(report.passages, 'passage')} in {report.seconds:.1f} s"
@@ -427,7 +462,10 @@ async def _reindex(library: Any, args: argparse.Namespace) -> int:
 
 
 async def _stats(library: Any, args: argparse.Namespace) -> int:
-    stats = await library.stats()
+    collections = _given_collections(args)
+    if collections:
+        await _require_collection(library, collections[0])
+    stats = await library.stats(collections=collections)
     if args.json:
         print(json.dumps(stats.to_json()))
         return EXIT_OK
@@ -542,6 +580,9 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
     if args.feeds_command == "remove":
         removed = await feeds.remove(args.feed, collection=args.collection)
         print(f"stopped following {removed.name} <{removed.url}>; its articles stay")
+        return EXIT_OK
+    if not await feeds.list(collections=[args.collection]):
+        print("no feed is followed here; follow one with `newsbot feeds add URL`")
         return EXIT_OK
     return _print_polls(await feeds.poll_due(everything=args.all, collections=[args.collection]))
 

@@ -89,3 +89,68 @@ async def test_ingesting_a_feed_address_points_to_feeds_add(lib: Library, site: 
     message = str(caught.value)
     assert "newsbot feeds add" in message and "/feed add" in message
     assert "a application" not in message
+
+
+def test_a_feed_article_timestamp_is_shown_as_its_date() -> None:
+    from bot.cli import format_answer, shown_date
+    from index.models import Answer, Quote
+
+    text = "The old stone bridge reopened to traffic on Monday after eight months of repairs."
+    quote = Quote(
+        article_id="a",
+        collection="global",
+        title="Bridge reopens",
+        source="Local Test News",
+        url=None,
+        published="2026-11-30T10:00:00+00:00",
+        paragraph=1,
+        start=0,
+        end=len(text),
+        text=text,
+        speaker=None,
+        score=0.5,
+    )
+    shown = format_answer(Answer("When did the bridge reopen?", True, (quote,)), width=100)
+    assert "Local Test News, “Bridge reopens”, 2026-11-30, paragraph 1" in shown
+    assert "T10:00" not in shown
+    assert shown_date("2024-03-04") == "2024-03-04"
+    assert shown_date("2024-05-10T23:30:00Z") == "2024-05-10"
+    assert shown_date("Tuesday, early morning") == "Tuesday, early morning"
+    assert shown_date(None) is None
+
+
+async def test_poll_with_no_feed_followed_says_so(
+    lib: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = await _feeds(lib, build_parser().parse_args(["feeds", "poll"]))
+    out = capsys.readouterr().out
+    assert code == 0 and "no feed is followed" in out and "--all" not in out
+
+
+def test_a_failed_poll_is_one_stderr_line_as_a_subprocess(site: Site, tmp_path: Path) -> None:
+    import os
+
+    url = site.publish("/feed.xml", "Harbour Times", [story(0)])
+    env = {
+        **os.environ,
+        "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
+        "NEWSBOT_SEEDS_DIR": "",
+        "NEWSBOT_ALLOW_PRIVATE_URLS": "true",
+    }
+
+    def newsbot(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "bot.cli", "feeds", *argv],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+            cwd=REPO,
+        )
+
+    assert newsbot("add", url).returncode == 0
+    site.fail("/feed.xml", 500)
+    polled = newsbot("poll", "--all")
+    assert polled.returncode == 1
+    assert polled.stderr.startswith("newsbot: failed Harbour Times") and "HTTP 500" in polled.stderr
+    assert polled.stderr.count("\n") == 1, polled.stderr  # no log line repeating it
