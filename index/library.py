@@ -17,16 +17,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from index.attribution import ATTRIBUTION_RULES
 from index.config import Settings
 from index.conversations import Conversations
-from index.embedder import Embedder, LazyEmbedder, lazy_embedder
+from index.embedder import Embedder, LazyEmbedder
 from index.errors import ArticleNotFound, IndexMismatch, NewsbotError
 from index.followup import Span, without_shown
 from index.index_sync import IndexSync
@@ -42,6 +40,7 @@ from index.ingest import (
     make_article_id,
 )
 from index.loaders import Loaded, load_bytes, load_paths
+from index.model_check import ModelCheck, open_lazy_embedder, refresh_attributions
 from index.models import Answer, Article, ArticleInput, IngestReport, Stats
 from index.qa import answer_question
 from index.qa.timeframes import answer_in_timeframe
@@ -79,19 +78,21 @@ class Library:
         self.store = store
         self.embedder = embedder
         self._write_lock = asyncio.Lock()
+        self._reindex_jobs: dict[frozenset[str] | None, tuple[int, int]] = {}
+        """Running reindexes: their collections (``None``: all) -> (done, total)."""
+        self._model = ModelCheck(store, embedder, self._reindex_jobs)
         self._index_sync = IndexSync(
             store,
             embedder,
             IndexDirectory(settings.vectors_dir, settings.exact_index_max),
             exact_max=settings.exact_index_max,
             write_lock=self._write_lock,
-            check_model=self._check_stored_model,
+            check_model=self._model.check_stored,
         )
         self._ingester = Ingester(
             store, embedder, self._index_sync, max_article_chars=settings.max_article_chars
         )
-        self._reindexer = Reindexer(store, self._ingester, self._index_sync)
-        self._model_mismatch: str | None = None
+        self._reindexer = Reindexer(store, self._ingester, self._index_sync, self._reindex_jobs)
         self._feeds: FeedService | None = None
         self.conversations = Conversations(store)
         """Answers shown by a front end (paging and follow-ups across restarts)."""
@@ -133,10 +134,10 @@ class Library:
         store = await Store.open(settings.database_path)
         try:
             if embedder is None:  # the model loads on the first encode, if any
-                embedder = await _lazy_embedder(settings, store)
+                embedder = await open_lazy_embedder(settings, store)
             library = cls(settings, store, embedder)
-            await library._check_model()
-            await library._refresh_attributions()
+            await library._model.check()
+            await refresh_attributions(store)
             await library._seed_if_new()
         except BaseException:
             await store.close()
@@ -161,63 +162,6 @@ class Library:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    async def _check_model(self) -> None:
-        stored = await self.store.get_meta("model")
-        if stored is None:
-            await self.store.set_meta("model", self.embedder.name)
-            await self.store.set_meta("dimension", str(self.embedder.dimension))
-        elif stored != self.embedder.name:
-            self._model_mismatch = stored
-
-    async def _refresh_attributions(self) -> None:
-        """Re-derive every article's attributions when the rules changed since they were
-        stored (a newer newsbot): cheap, no re-embedding, one article per transaction."""
-        wanted = str(ATTRIBUTION_RULES)
-        if await self.store.get_meta("attribution_rules") == wanted:
-            return
-        started, count, last_pk = time.perf_counter(), 0, 0
-        while batch := await self.store.article_texts(last_pk, 200):
-            for article_pk, text in batch:
-                found = await asyncio.to_thread(find_attributions_for_store, text)
-                count += await self.store.replace_attributions(article_pk, text, found)
-            last_pk = batch[-1][0]
-        await self.store.set_meta("attribution_rules", wanted)
-        if count:
-            log.info(
-                "attributions re-derived for %d articles (rules v%s) in %.1f s",
-                count,
-                wanted,
-                time.perf_counter() - started,
-            )
-
-    def _require_model_match(self) -> None:
-        if self._model_mismatch is not None:
-            if None in self._reindexer.jobs:
-                done, total = self._reindexer.jobs[None]
-                raise IndexMismatch(
-                    f"The articles are being re-embedded with {self.embedder.name} "
-                    f"({done}/{total} done); try again when the reindex finishes."
-                )
-            raise IndexMismatch(
-                f"The articles were embedded with {self._model_mismatch}, but the configured "
-                f"model is {self.embedder.name}. Run `newsbot reindex` (or /reindex) to "
-                "re-embed them, or set NEWSBOT_MODEL back."
-            )
-
-    async def _check_stored_model(self) -> None:
-        """Before an index is loaded: another process may have re-embedded everything."""
-        if None not in self._reindexer.jobs:
-            stored_model = await self.store.get_meta("model")
-            if stored_model is not None and stored_model != self.embedder.name:
-                self._model_mismatch = stored_model
-                self._require_model_match()
-
-    async def _adopt_model(self) -> None:
-        """After a full reindex: the stored vectors are the configured model's."""
-        await self.store.set_meta("model", self.embedder.name)
-        await self.store.set_meta("dimension", str(self.embedder.dimension))
-        self._model_mismatch = None
 
     async def _seed_if_new(self) -> None:
         if await self.store.get_meta("seeded") is not None:
@@ -312,7 +256,7 @@ class Library:
     ) -> IngestReport:
         """Ingest in batches (see :meth:`index.ingest.Ingester.ingest`); changed indexes are
         saved even when it fails."""
-        self._require_model_match()
+        self._model.require_match()
         try:
             return await self._ingester.ingest(
                 loaded, collection, added_by, progress, replace_others
@@ -358,7 +302,7 @@ class Library:
             )
             return without_shown(answer, exclude, limit)
         question = check_question(question)
-        self._require_model_match()
+        self._model.require_match()
         answer_with = functools.partial(self._ask, collections=collections, article_ids=article_ids)
         return await answer_in_timeframe(question, self.now(), limit, answer_with)
 
@@ -425,7 +369,7 @@ class Library:
     @property
     def reindexing(self) -> bool:
         """Whether any reindex is running."""
-        return bool(self._reindexer.jobs)
+        return bool(self._reindex_jobs)
 
     def reindex_progress(self, collections: Sequence[str] | None = None) -> tuple[int, int] | None:
         """``(done, total)`` of a running reindex that covers any of ``collections`` (all
@@ -444,7 +388,7 @@ class Library:
         :class:`ReindexInProgress` (other collections may be reindexed at the same time).
         After a model change only a full reindex (no ``collections``) can switch over.
         """
-        if collections is not None and self._model_mismatch is not None:
+        if collections is not None and self._model.mismatch is not None:
             raise IndexMismatch(
                 "The embedding model changed: every article must be re-embedded at once. "
                 "Run `newsbot reindex` on the bot's machine."
@@ -452,8 +396,8 @@ class Library:
         return await self._reindexer.run(
             progress,
             collections,
-            model_changed=lambda: self._model_mismatch is not None,
-            adopt_model=self._adopt_model,
+            model_changed=lambda: self._model.mismatch is not None,
+            adopt_model=self._model.adopt,
         )
 
     async def stats(self, *, collections: Sequence[str] | None = None) -> Stats:
@@ -473,15 +417,3 @@ class Library:
             vectors=sum(len(self._indexes[c]) for c in sizes if c in self._indexes),
             database_bytes=await self.store.database_bytes(),
         )
-
-
-async def _lazy_embedder(settings: Settings, store: Store) -> LazyEmbedder:
-    """The configured embedder, not loaded yet. Its dimension comes from the model's config
-    or from the database (built with this model); failing both, the model loads now."""
-    embedder = lazy_embedder(settings)
-    stored_dimension = await store.get_meta("dimension")
-    if await store.get_meta("model") == embedder.name and stored_dimension:
-        embedder.expect_dimension(int(stored_dimension))
-    if not embedder.dimension_known:
-        await asyncio.to_thread(embedder.load)
-    return embedder

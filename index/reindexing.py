@@ -36,11 +36,17 @@ class ReindexReport:
 class Reindexer:
     """The reindexes of one open library, and the registry of those running."""
 
-    def __init__(self, store: Store, ingester: Ingester, indexes: IndexSync) -> None:
+    def __init__(
+        self,
+        store: Store,
+        ingester: Ingester,
+        indexes: IndexSync,
+        jobs: dict[frozenset[str] | None, tuple[int, int]],
+    ) -> None:
         self.store = store
         self.ingester = ingester
         self.indexes = indexes
-        self.jobs: dict[frozenset[str] | None, tuple[int, int]] = {}
+        self.jobs = jobs
         """Running reindexes: their collections (``None``: all) -> (done, total)."""
 
     def progress(self, collections: Sequence[str] | None = None) -> tuple[int, int] | None:
