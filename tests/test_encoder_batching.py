@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from index import library as library_module
+from index import ingest as ingest_module
 from index.config import Settings
 from index.library import Library
 from index.models import ArticleInput
@@ -58,7 +58,7 @@ async def test_passages_of_many_articles_share_encoder_calls(settings: Settings)
         assert [i.status for i in report.ingested] == ["added"] * 20
         passages = sum(i.passages for i in report.ingested)
         assert sum(embedder.calls) == passages
-        assert len(embedder.calls) <= -(-passages // library_module.ENCODE_CHUNK) + 1
+        assert len(embedder.calls) <= -(-passages // ingest_module.ENCODE_CHUNK) + 1
         for number in (0, 7, 19):  # each article holds its own passages' vectors
             texts, vectors = await stored_vectors(library, f"story-{number}")
             assert np.allclose(vectors, HashingEmbedder().encode(texts), atol=1e-3)  # float16
@@ -67,7 +67,7 @@ async def test_passages_of_many_articles_share_encoder_calls(settings: Settings)
 
 
 async def test_batches_are_bounded(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(library_module, "INGEST_BATCH_PASSAGES", 8)
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH_PASSAGES", 8)
     seen: list[tuple[int, int]] = []
     embedder = CountingEmbedder()
     async with await Library.open(settings, embedder=embedder) as library:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from index import library as library_module
+from index import ingest as ingest_module
 from index.config import Settings
 from index.library import Library
 from index.models import ArticleInput
@@ -65,7 +65,7 @@ async def test_reindex_shares_encoder_calls_across_articles(settings: Settings) 
         assert (report.articles, report.passages) == (20, passages)
         assert sum(embedder.calls) == passages
         # one article per call before; now the 20 articles share a few calls
-        assert len(embedder.calls) <= -(-passages // library_module.ENCODE_CHUNK) + 1 < 20
+        assert len(embedder.calls) <= -(-passages // ingest_module.ENCODE_CHUNK) + 1 < 20
         for number in range(20):  # each article holds its own passages' new vectors
             collection = f"guild:{number % 2 + 1}"
             texts, vectors = await stored_vectors(library, collection, f"story-{number}")
@@ -82,7 +82,7 @@ async def test_reindex_shares_encoder_calls_across_articles(settings: Settings) 
 async def test_reindex_progress_reaches_the_total_one_article_at_a_time(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(library_module, "INGEST_BATCH_PASSAGES", 8)
+    monkeypatch.setattr(ingest_module, "INGEST_BATCH_PASSAGES", 8)
     passages = await _fill(settings, 10)
     embedder = CountingEmbedder()
     async with await Library.open(settings, embedder=embedder) as library:
@@ -114,7 +114,7 @@ async def test_an_article_changed_during_reindex_keeps_its_new_version(
         legacy = hashlib.sha256(" ".join(nfd.split()).encode()).hexdigest()  # before NFC
         with sqlite3.connect(settings.database_path) as db:
             db.execute("UPDATE articles SET content_hash = ? WHERE article_id = 'cafe'", (legacy,))
-        embed, edits = library._embed, []
+        embed, edits = library._ingester.embed, []
 
         async def edit_first(texts: Sequence[str]) -> np.ndarray:
             if not edits:  # the reindex has read the articles and is embedding them
@@ -123,9 +123,9 @@ async def test_an_article_changed_during_reindex_keeps_its_new_version(
                 edits.append(await library.remove_article("story-6", collection="guild:1"))
             return await embed(texts)
 
-        library._embed = edit_first  # type: ignore[method-assign]
+        library._ingester.embed = edit_first  # type: ignore[method-assign]
         report = await library.reindex()
-        library._embed = embed  # type: ignore[method-assign]
+        library._ingester.embed = embed  # type: ignore[method-assign]
         assert edits[1].ingested[0].status == "updated"
         assert report.articles == 21
         story4 = await library.get_article("story-4", collections=["guild:1"])

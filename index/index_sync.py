@@ -1,0 +1,162 @@
+"""Vector-index upkeep: keep each collection's in-memory index in step with the database.
+
+SQLite is the source of truth; every collection's index remembers the collection's
+*generation* (a counter the database bumps on every change). :meth:`IndexSync.sync`
+reloads an index from disk, or rebuilds it from the stored embeddings, when its
+generation differs from the database's; :meth:`IndexSync.apply` mirrors one committed
+change; :meth:`IndexSync.save_dirty` writes changed indexes back to disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+
+import numpy as np
+
+from index.embedder import Embedder
+from index.store import Store
+from index.vectors import IndexDirectory, Manifest, TieredIndex
+
+log = logging.getLogger(__name__)
+
+
+class IndexSync:
+    """The vector indexes of one open library: per collection, the index, the database
+    generation it matches, and whether it changed since it was last saved.
+
+    ``write_lock`` is the library's lock for writes; :meth:`sync` and :meth:`apply` expect
+    the caller to hold it, :meth:`sync_all` and :meth:`save_dirty` take it.
+    ``check_model`` runs before an index is loaded or rebuilt (it raises when another
+    process re-embedded the articles with a different model).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        embedder: Embedder,
+        directory: IndexDirectory,
+        *,
+        exact_max: int,
+        write_lock: asyncio.Lock,
+        check_model: Callable[[], Awaitable[None]],
+    ) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.directory = directory
+        self.exact_max = exact_max
+        self.write_lock = write_lock
+        self.check_model = check_model
+        self.indexes: dict[str, TieredIndex] = {}
+        self.generations: dict[str, int] = {}
+        self.dirty: set[str] = set()
+
+    def manifest(self, generation: int, count: int) -> Manifest:
+        return Manifest(self.embedder.name, self.embedder.dimension, count, generation)
+
+    def new_index(self) -> TieredIndex:
+        return TieredIndex(self.embedder.dimension, exact_max=self.exact_max)
+
+    async def sync(self, collection: str) -> None:
+        """Make the in-memory index of ``collection`` match the database."""
+        generation = (await self.store.generations()).get(collection, 0)
+        if collection in self.indexes and self.generations.get(collection) == generation:
+            return
+        await self.check_model()
+        count = await self.store.count_passages(collection)
+        expected = self.manifest(generation, count)
+        index = await asyncio.to_thread(self.directory.load, collection, expected)
+        if index is None:
+            index = await self.rebuild(collection, count)
+            if generation:
+                log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
+                self.dirty.add(collection)
+        self.indexes[collection] = index
+        self.generations[collection] = generation
+
+    async def sync_all(self, collections: Sequence[str]) -> None:
+        """:meth:`sync` each of ``collections`` (under the write lock)."""
+        async with self.write_lock:
+            for collection in collections:
+                await self.sync(collection)
+
+    async def rebuild(self, collection: str, count: int) -> TieredIndex:
+        """A new index of every vector of ``collection`` stored in the database."""
+        dimension = self.embedder.dimension
+        ids = np.empty(count, dtype=np.int64)
+        vectors = np.empty((count, dimension), dtype=np.float32)
+        filled = 0
+        async for batch_ids, batch in self.store.iter_embeddings(collection, dimension):
+            if filled + len(batch_ids) > len(ids):  # rows added meanwhile
+                ids = np.resize(ids, filled + len(batch_ids))
+                vectors = np.resize(vectors, (filled + len(batch_ids), dimension))
+            ids[filled : filled + len(batch_ids)] = batch_ids
+            vectors[filled : filled + len(batch_ids)] = batch
+            filled += len(batch_ids)
+        return await asyncio.to_thread(
+            TieredIndex.build,
+            ids[:filled],
+            vectors[:filled],
+            dimension,
+            exact_max=self.exact_max,
+        )
+
+    def start_empty(self, generations: dict[str, int]) -> None:
+        """Drop every saved index and start each collection from an empty one at
+        ``generations`` (a reindex after a model change; under the write lock)."""
+        self.directory.delete(generations)
+        for collection, generation in generations.items():
+            self.indexes[collection] = self.new_index()
+            self.generations[collection] = generation
+
+    async def apply(
+        self,
+        collection: str,
+        generation: int,
+        removed: Sequence[int],
+        added: Sequence[int],
+        vectors: np.ndarray | None,
+    ) -> None:
+        """Mirror one committed database change in the in-memory index (in a worker
+        thread: a merge into an approximate index may take a moment).
+
+        If the database moved on by more than this change (another process wrote to it
+        meanwhile), the index is dropped and rebuilt from the database on next use.
+        """
+        if generation != self.generations.get(collection, 0) + 1:
+            self.indexes.pop(collection, None)
+            self.generations.pop(collection, None)
+            return
+        index = self.indexes[collection]
+
+        def apply() -> None:
+            index.remove(removed)
+            if vectors is not None:  # as stored (float16), so a rebuild finds the same
+                stored = np.asarray(vectors, dtype=np.float16).astype(np.float32)
+                index.add(np.asarray(added, dtype=np.int64), stored)
+
+        await asyncio.to_thread(apply)
+        self.generations[collection] = generation
+        self.dirty.add(collection)
+
+    async def save_dirty(self) -> None:
+        """Write changed indexes to disk (under the write lock). An index that cannot be
+        written (a damaged data folder) is reported and rebuilt from the database later."""
+        async with self.write_lock:
+            for collection in sorted(self.dirty):
+                self.dirty.discard(collection)
+                index = self.indexes.get(collection)
+                if index is None:
+                    continue
+                manifest = self.manifest(self.generations[collection], len(index))
+                try:
+                    await asyncio.to_thread(self.directory.save, collection, index, manifest)
+                except OSError as error:
+                    log.warning(
+                        "could not save the vector index of %r in %s (%s); it is rebuilt "
+                        "from the database when needed",
+                        collection,
+                        self.directory.folder,
+                        error,
+                    )
