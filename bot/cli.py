@@ -420,7 +420,8 @@ async def _ingest(library: Any, args: argparse.Namespace) -> int:
 
 async def _articles(library: Any, args: argparse.Namespace) -> int:
     await _require_collection(library, args.collection)
-    for article in await library.list_articles(collections=[args.collection], limit=args.limit):
+    listed = await library.list_articles(collections=[args.collection], limit=args.limit)
+    for article in listed:
         if args.json:
             print(
                 json.dumps(
@@ -439,6 +440,9 @@ async def _articles(library: Any, args: argparse.Namespace) -> int:
         else:
             meta = ", ".join(p for p in (article.source, shown_date(article.published)) if p)
             print(f"{article.id}  {article.title}" + (f"  ({meta})" if meta else ""))
+    total = await library.count_articles(collections=[args.collection])
+    if total > len(listed):  # on stderr: the listing itself stays clean for pipes
+        warn(f"the newest {len(listed):,} of {total:,} articles; see more with --limit {total}")
     return EXIT_OK
 
 

@@ -1,6 +1,6 @@
 """``--collection`` is honoured by every command that takes it: ``stats`` and ``reindex``
 cover every collection by default and only the one named when it is given (they used to
-accept the option and ignore it)."""
+accept the option and ignore it); ``articles`` says on stderr when ``--limit`` cut the list."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.cli import EXIT_OK, _reindex, _stats, build_parser
 from index.config import Settings
 from index.errors import NewsbotError
 from index.library import Library
-from tests.articles import HARBOR, ORCHARD
+from tests.articles import HARBOR, ORCHARD, SYNDICATED_A
 from tests.conftest import HashingEmbedder
 
 
@@ -52,3 +52,19 @@ async def test_reindex_of_all_collections_or_of_the_one_given(
     assert "reindexed 1 article," in capsys.readouterr().out
     with pytest.raises(NewsbotError, match="no collection 'nope'"):
         await _reindex(lib, build_parser().parse_args(["reindex", "--collection", "nope"]))
+
+
+async def test_articles_says_when_the_list_is_cut(
+    lib: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import _articles
+
+    await lib.ingest([SYNDICATED_A], collection="global")
+    args = build_parser().parse_args(["articles", "--limit", "1"])
+    assert await _articles(lib, args) == EXIT_OK
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 1
+    assert captured.err == "newsbot: the newest 1 of 2 articles; see more with --limit 2\n"
+    assert await _articles(lib, build_parser().parse_args(["articles", "--json"])) == EXIT_OK
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 2 and captured.err == ""
