@@ -12,6 +12,7 @@ import math
 import sys
 from pathlib import Path
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -360,5 +361,12 @@ def run_bot(data_dir: str | Path | None = None) -> int:
         return 1
     except NewsbotError as error:
         print(f"newsbot: {error}", file=sys.stderr)
+        return 1
+    except aiohttp.ClientConnectionError as error:  # no network, DNS down, proxy...
+        print(
+            f"newsbot: could not reach Discord ({error}); check the network connection "
+            "and try again.",
+            file=sys.stderr,
+        )
         return 1
     return 0
