@@ -447,8 +447,19 @@ async def _articles(library: Any, args: argparse.Namespace) -> int:
 
 
 async def _remove(library: Any, args: argparse.Namespace) -> int:
+    from index.errors import ArticleNotFound
+
     await _require_collection(library, args.collection)
-    article = await library.remove_article(args.article_id, collection=args.collection)
+    try:
+        article = await library.remove_article(args.article_id, collection=args.collection)
+    except ArticleNotFound:  # the library's hint names /articles; point to this command
+        listing = "newsbot articles"
+        if args.collection != GLOBAL_COLLECTION:
+            listing += f" --collection {args.collection}"
+        raise NewsbotError(
+            f"No article with id {args.article_id!r} in collection {args.collection!r}; "
+            f"list them with `{listing}`"
+        ) from None
     print(f"removed {article.id}  {article.title}")
     return EXIT_OK
 

@@ -1,6 +1,7 @@
 """``--collection`` is honoured by every command that takes it: ``stats`` and ``reindex``
 cover every collection by default and only the one named when it is given (they used to
-accept the option and ignore it); ``articles`` says on stderr when ``--limit`` cut the list."""
+accept the option and ignore it); ``articles`` says on stderr when ``--limit`` cut the
+list; ``remove`` of an unknown id names the collection."""
 
 from __future__ import annotations
 
@@ -68,3 +69,19 @@ async def test_articles_says_when_the_list_is_cut(
     assert await _articles(lib, build_parser().parse_args(["articles", "--json"])) == EXIT_OK
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 2 and captured.err == ""
+
+
+async def test_remove_of_an_unknown_id_names_the_collection_and_the_command(
+    lib: Library, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import _remove
+
+    for argv, listing in (
+        (["remove", "nope"], "`newsbot articles`"),
+        (["--collection", "guild:1", "remove", "nope"], "`newsbot articles --collection guild:1`"),
+    ):
+        with pytest.raises(NewsbotError) as caught:
+            await _remove(lib, build_parser().parse_args(argv))
+        message = str(caught.value)
+        assert "'nope'" in message and listing in message and "/articles" not in message
+    assert await lib.count_articles(collections=["global", "guild:1"]) == 2
