@@ -43,6 +43,7 @@ from index.loaders import Loaded, load_bytes, load_paths
 from index.model_check import ModelCheck, open_lazy_embedder, refresh_attributions
 from index.models import Answer, Article, ArticleInput, IngestReport, Stats
 from index.qa import answer_question
+from index.qa.headlines import latest_leads
 from index.qa.timeframes import answer_in_timeframe
 from index.reindexing import Reindexer, ReindexReport
 from index.store import Store
@@ -304,7 +305,23 @@ class Library:
         question = check_question(question)
         self._model.require_match()
         answer_with = functools.partial(self._ask, collections=collections, article_ids=article_ids)
-        return await answer_in_timeframe(question, self.now(), limit, answer_with)
+        leads_with = functools.partial(
+            self._latest_leads, collections=collections, article_ids=article_ids
+        )
+        return await answer_in_timeframe(question, self.now(), limit, answer_with, leads_with)
+
+    async def _latest_leads(
+        self,
+        question: str,
+        limit: int,
+        published_window: TimeFilter,
+        *,
+        collections: Sequence[str],
+        article_ids: Sequence[str] | None,
+    ) -> Answer:
+        return await latest_leads(
+            self.store, question, collections, limit, published_window, article_ids
+        )
 
     async def _ask(
         self,

@@ -856,6 +856,21 @@ class Store:
                 found.setdefault(row[1], []).append(StoredPassage(*row))
         return found
 
+    async def lead_passages(
+        self, collections: Sequence[str], limit: int
+    ) -> list[StoredPassage]:
+        """The first passage of each of the ``limit`` articles added last to
+        ``collections``, newest first (what "the latest news" starts from)."""
+        marks = ",".join("?" * len(collections))
+        async with self._db.execute(
+            "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
+            f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM articles a "
+            "JOIN passages p ON p.article_pk = a.pk AND p.ordinal = 0 "
+            f"WHERE a.collection IN ({marks}) ORDER BY a.added_at DESC, a.pk DESC LIMIT ?",
+            (*collections, limit),
+        ) as cursor:
+            return [StoredPassage(*row) for row in await cursor.fetchall()]
+
     async def article_passages(self, article_pk: int) -> list[StoredPassage]:
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "

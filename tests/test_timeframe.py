@@ -230,3 +230,32 @@ async def test_an_archive_without_dates_is_answered_with_a_note(library: Library
     assert answer.answered and answer.quotes[0].article_id == "pier-undated"
     assert answer.note is not None and "no publication dates" in answer.note
     assert answer.question == "What did Ada Marsh say in 2019?"
+
+
+async def test_latest_news_with_no_topic_gives_the_newest_leads(pier_library: Library) -> None:
+    answer = await pier_library.ask("What's the latest news?", collections=["news"])
+    assert answer.answered and answer.question == "What's the latest news?"
+    assert [q.article_id for q in answer.quotes] == [
+        "pier-delay", "pier-approved", "pier-2025", "pier-undated"
+    ]  # fmt: skip
+    lead = answer.quotes[0]
+    assert lead.text == "The council postponed the pier vote for a second time on Tuesday."
+    assert lead.speaker is None and lead.paragraph == 1
+    article = await pier_library.get_article("pier-delay", collections=["news"])
+    assert article.text[lead.start : lead.end] == lead.text  # verbatim, with its offsets
+
+
+async def test_news_of_this_week_with_no_topic_keeps_to_the_week(pier_library: Library) -> None:
+    answer = await pier_library.ask("Any news this week?", collections=["news"])
+    assert [q.article_id for q in answer.quotes] == ["pier-delay"]
+    assert answer.note == "1 undated article was not considered for “this week”."
+    empty = await pier_library.ask("Any news last week?", collections=["news"])
+    assert not empty.answered and "published" in (empty.message or "")
+
+
+def test_only_topicless_questions_ask_for_the_leads() -> None:
+    from index.qa.headlines import asks_for_news_only
+
+    assert asks_for_news_only("What's the news?") and asks_for_news_only("any news?")
+    assert not asks_for_news_only("the pier vote")
+    assert not asks_for_news_only("What did Hertling say?")
