@@ -49,6 +49,7 @@ from index.library import Library
 from index.qa import pipeline
 from index.qa.features import QUESTION_FEATURES, RANK_FEATURES, question_features
 from index.qa.routing import route
+from index.qa.scope import Scope
 
 TARGET_ANSWERED = 0.985
 
@@ -135,16 +136,10 @@ async def collect_corpus(
     texts: dict[int, str] = {}
     for number, (question, vector) in enumerate(zip(questions, vectors, strict=True)):
         names = route(question["question"]).names
-        result = await pipeline.rank_general(
-            library.store,
-            library._indexes,
-            question["question"],
-            names,
-            vector,
-            ["global"],
-            None,
-            library.embedder.dimension,
+        scope = Scope(
+            library.store, library._indexes, vector, ["global"], library.embedder.dimension
         )
+        result = await pipeline.rank_general(scope, question["question"], names)
         answerable = any(True for _ in question["gold"]) and (
             (corpus == "squad") == (question["kind"] == "squad")
         )

@@ -6,7 +6,9 @@ The library's own settings live in :mod:`index.config`; ``.env.example`` documen
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from index.errors import NewsbotError
 
@@ -34,43 +36,35 @@ def _bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {value!r}")
 
 
-def _number(name: str, default: float) -> float:
+def _checked(
+    name: str, default: Any, convert: Callable[[str], Any], what: str, *, zero: bool = False
+) -> Any:
+    """The variable ``name`` converted (``default`` if unset): above zero, or with ``zero``
+    at least zero; a clear :class:`ConfigError` otherwise."""
     value = _text(name)
     if value is None:
         return default
     try:
-        number = float(value)
+        number = convert(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {value!r}") from None
-    if number < 0:
+        raise ConfigError(f"{name} must be {what}, not {value!r}") from None
+    if zero and number < 0:
         raise ConfigError(f"{name} cannot be negative")
+    if not zero and number <= 0:
+        raise ConfigError(f"{name} must be positive")
     return number
+
+
+def _number(name: str, default: float) -> float:
+    return _checked(name, default, float, "a number of seconds", zero=True)
 
 
 def _days(name: str, default: float) -> float:
-    value = _text(name)
-    if value is None:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of days, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{name} must be positive")
-    return number
+    return _checked(name, default, float, "a number of days")
 
 
 def _int(name: str, default: int | None) -> int | None:
-    value = _text(name)
-    if value is None:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
-    if number <= 0:
-        raise ConfigError(f"{name} must be positive")
-    return number
+    return _checked(name, default, int, "a whole number")
 
 
 @dataclass(frozen=True)

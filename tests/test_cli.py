@@ -5,24 +5,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli_run import newsbot_env, run_newsbot
+
 
 def _newsbot(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}
-    env.pop("NEWSBOT_SEEDS_DIR", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).parent.parent,
-    )
+    return run_newsbot(*args, env=newsbot_env(data_dir), stdin=stdin)
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +61,6 @@ def test_ingest_reports_refusals_and_answers_new_article(data_dir: Path, tmp_pat
 
 def test_bad_number_setting_is_named(data_dir: Path) -> None:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_THREADS": "lots"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "stats"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        cwd=Path(__file__).parent.parent,
-    )
+    result = run_newsbot("stats", env=env, timeout=120)
     assert result.returncode == 1
     assert "NEWSBOT_THREADS='lots' is not a number" in result.stderr

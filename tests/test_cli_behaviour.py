@@ -18,28 +18,13 @@ import pytest
 
 from bot.cli import EXIT_BROKEN_PIPE, EXIT_PARTIAL, build_parser, format_answer
 from index.models import Answer, Quote
-
-REPO = Path(__file__).parent.parent
-
-
-def _env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), **extra}
-    env.pop("NEWSBOT_SEEDS_DIR", None)
-    return env
+from tests.cli_run import REPO, newsbot_env, run_newsbot
 
 
 def _newsbot(
     data_dir: Path, *args: str, stdin: str | None = None, **extra: str
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=_env(data_dir, **extra),
-        timeout=300,
-        cwd=REPO,
-    )
+    return run_newsbot(*args, env=newsbot_env(data_dir, **extra), stdin=stdin)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +111,7 @@ def test_a_closed_pipe_ends_quietly(data_dir: Path) -> None:
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_env(data_dir),
+        env=newsbot_env(data_dir),
         cwd=REPO,
     )
     assert process.stdin is not None and process.stdout is not None
@@ -147,7 +132,7 @@ def test_ask_on_a_terminal_says_how_to_end_input(data_dir: Path) -> None:
         stdin=secondary,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        env=_env(data_dir),
+        env=newsbot_env(data_dir),
         cwd=REPO,
     )
     os.close(secondary)
@@ -208,13 +193,8 @@ def test_unusable_data_directory_is_a_message_not_a_traceback_or_a_hang(tmp_path
         (folder, "a folder, not a file"),
         (newer, "newer newsbot"),
     ):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "--data-dir", str(data), "stats"],
-            capture_output=True,
-            text=True,
-            env=_env(tmp_path / "unused"),
-            timeout=60,
-            cwd=REPO,
+        result = run_newsbot(
+            "--data-dir", str(data), "stats", env=newsbot_env(tmp_path / "unused"), timeout=60
         )
         assert result.returncode == 1, (data, result.stderr)
         assert "Traceback" not in result.stderr, result.stderr

@@ -6,47 +6,24 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cli import EXIT_PARTIAL, EXIT_USAGE, _feeds, build_parser
-from index.config import Settings
 from index.errors import NewsbotError
 from index.library import Library
-from tests.conftest import HashingEmbedder
-from tests.feeds_site import Site, serve_site
+from tests.cli_run import newsbot_env, run_newsbot
+from tests.feeds_site import Site
 from tests.test_feeds import story
 
-REPO = Path(__file__).parent.parent
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
-
-
-@pytest.fixture
-async def lib(tmp_path: Path) -> AsyncIterator[Library]:
-    settings = Settings(data_dir=tmp_path / "data", seeds_dir=None, allow_private_urls=True)
-    library = await Library.open(settings, embedder=HashingEmbedder())
-    yield library
-    await library.close()
+pytest_plugins = ["tests.feeds_fixtures"]
 
 
 def test_bad_interval_is_bad_usage(tmp_path: Path) -> None:
     for bad in ("2", "nan", "inf", "soon"):
         argv = ["feeds", "add", "--interval", bad, "https://example.com/rss.xml"]
-        result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "--data-dir", str(tmp_path / "data"), *argv],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            cwd=REPO,
-        )
+        result = run_newsbot("--data-dir", str(tmp_path / "data"), *argv, timeout=120)
         assert result.returncode == EXIT_USAGE, (bad, result.stderr)
         assert "--interval" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "data").exists()  # refused before the library was opened
@@ -128,25 +105,11 @@ async def test_poll_with_no_feed_followed_says_so(
 
 
 def test_a_failed_poll_is_one_stderr_line_as_a_subprocess(site: Site, tmp_path: Path) -> None:
-    import os
-
     url = site.publish("/feed.xml", "Harbour Times", [story(0)])
-    env = {
-        **os.environ,
-        "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
-        "NEWSBOT_SEEDS_DIR": "",
-        "NEWSBOT_ALLOW_PRIVATE_URLS": "true",
-    }
+    env = newsbot_env(tmp_path / "data", NEWSBOT_SEEDS_DIR="", NEWSBOT_ALLOW_PRIVATE_URLS="true")
 
     def newsbot(*argv: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", "feeds", *argv],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=300,
-            cwd=REPO,
-        )
+        return run_newsbot("feeds", *argv, env=env)
 
     assert newsbot("add", url).returncode == 0
     site.fail("/feed.xml", 500)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,9 +23,12 @@ from index.feeds.scheduler import FeedScheduler
 from index.feeds.service import BadFeedSetting
 from index.library import Library
 from tests.conftest import HashingEmbedder
-from tests.feeds_site import FakeClock, Item, Site, serve_site
+from tests.feeds_site import FakeClock, Item, Site
 
 A, B = "guild:1", "guild:2"
+
+
+pytest_plugins = ["tests.feeds_fixtures"]
 
 
 def story(n: int, *, page: bool = True, when: datetime | None = None, words: str = "") -> Item:
@@ -53,12 +56,6 @@ def story(n: int, *, page: bool = True, when: datetime | None = None, words: str
         f"<p>Councillor Ada Marsh said &ldquo;we listened&rdquo; to everyone on the {topic}.</p>",
         page=body if page else None,
     )
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
 
 
 @pytest.fixture

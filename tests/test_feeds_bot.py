@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 
 import pytest
 import simcord
 
 from bot.client import guild_collection
 from tests.bot_helpers import World, embed_text, plain
-from tests.feeds_site import FakeClock, Site, serve_site
+from tests.feeds_site import FakeClock, Site
 from tests.test_feeds import story
 
-pytest_plugins = ["tests.bot_fixtures"]
+pytest_plugins = ["tests.bot_fixtures", "tests.feeds_fixtures"]
 
 LOCAL = {"allow_private_urls": True, "feed_scheduler": False, "feed_max_failures": 2}
 
@@ -21,12 +20,6 @@ LOCAL = {"allow_private_urls": True, "feed_scheduler": False, "feed_max_failures
 async def next_poll(world: World) -> float:
     (listing,) = await world.bot.library.feeds.list(collections=[guild_collection(world.guild.id)])
     return listing.feed.next_poll_at
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
 
 
 @pytest.mark.parametrize("bot_options", [LOCAL])

@@ -4,10 +4,7 @@ same parser and handler ``main`` runs, on a library with the fast test embedder)
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -16,23 +13,12 @@ from bot.cli import EXIT_ERROR, EXIT_OK, _feeds, build_parser
 from index.config import Settings
 from index.errors import NewsbotError
 from index.library import Library
+from tests.cli_run import newsbot_env, run_newsbot
 from tests.conftest import HashingEmbedder
-from tests.feeds_site import Site, serve_site
+from tests.feeds_site import Site
 from tests.test_feeds import story
 
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site() as served:
-        yield served
-
-
-@pytest.fixture
-async def lib(tmp_path: Path) -> AsyncIterator[Library]:
-    settings = Settings(data_dir=tmp_path / "data", seeds_dir=None, allow_private_urls=True)
-    library = await Library.open(settings, embedder=HashingEmbedder())
-    yield library
-    await library.close()
+pytest_plugins = ["tests.feeds_fixtures"]
 
 
 async def _run(library: Library, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple:
@@ -48,20 +34,8 @@ async def _run(library: Library, capsys: pytest.CaptureFixture[str], *argv: str)
 
 def test_feeds_add_as_a_subprocess(site: Site, tmp_path: Path) -> None:
     url = site.publish("/feed.xml", "Harbour Times", [story(0), story(1, page=False)])
-    env = {
-        **os.environ,
-        "NEWSBOT_DATA_DIR": str(tmp_path / "data"),
-        "NEWSBOT_SEEDS_DIR": "",
-        "NEWSBOT_ALLOW_PRIVATE_URLS": "true",
-    }
-    added = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--collection", "news", "feeds", "add", url],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).parent.parent,
-    )
+    env = newsbot_env(tmp_path / "data", NEWSBOT_SEEDS_DIR="", NEWSBOT_ALLOW_PRIVATE_URLS="true")
+    added = run_newsbot("--collection", "news", "feeds", "add", url, env=env)
     assert added.returncode == EXIT_OK, added.stderr
     assert "following Harbour Times (id 1, 2 items in the feed)" in added.stdout
     assert added.stdout.count("added ") == 2 and "2 articles in" in added.stdout

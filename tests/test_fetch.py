@@ -14,7 +14,6 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 import pytest
@@ -36,6 +35,7 @@ from index.fetch import (
     make_session,
     public_only,
 )
+from tests.loopback_guard import guard_loopback
 
 FIXTURES = Path(__file__).parent / "fixtures" / "html"
 ARTICLE_HTML = (FIXTURES / "article.html").read_bytes()
@@ -75,18 +75,7 @@ CYRILLIC_TEXT = (
 @pytest_asyncio.fixture(autouse=True)
 async def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every address a socket connects to during the test; non-loopback ones are blocked."""
-    loop = asyncio.get_running_loop()
-    attempts: list[str] = []
-    real_sock_connect = loop.sock_connect
-
-    async def guarded(sock: socket.socket, address: Any) -> None:
-        attempts.append(address[0])
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise OSError(f"test guard: blocked a connection to {address[0]}")
-        await real_sock_connect(sock, address)
-
-    monkeypatch.setattr(loop, "sock_connect", guarded)
-    return attempts
+    return guard_loopback(monkeypatch)
 
 
 class Site:

@@ -10,10 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import unicodedata
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -29,6 +26,7 @@ from index.loaders import load_bytes
 from index.models import ArticleInput
 from index.validate import MAX_ID_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS
 from tests.articles import HARBOR, ORCHARD
+from tests.cli_run import newsbot_env, run_newsbot
 from tests.conftest import HashingEmbedder
 
 GOOD_TEXT = (
@@ -319,16 +317,7 @@ def test_jsonl_line_of_invalid_utf8_or_nul_is_refused_alone() -> None:
 
 
 def _newsbot_bytes(data_dir: Path, *args: bytes | str, stdin: bytes = b"") -> tuple[int, str, str]:
-    env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir)}
-    env.pop("NEWSBOT_SEEDS_DIR", None)  # a fresh install seeds itself
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        timeout=300,
-        cwd=Path(__file__).parent.parent,
-    )
+    result = run_newsbot(*args, env=newsbot_env(data_dir), stdin=stdin, text=False)
     return result.returncode, result.stdout.decode(), result.stderr.decode()
 
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-import ipaddress
-import socket
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -23,22 +20,12 @@ from aiohttp import web
 from index.errors import BadArticle, FetchError, UrlRefused
 from index.extract import MAX_HTML_ELEMENTS
 from index.fetch import fetch_article
+from tests.loopback_guard import guard_loopback
 
 
 @pytest_asyncio.fixture(autouse=True)
 async def connections(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    loop = asyncio.get_running_loop()
-    attempts: list[str] = []
-    real_sock_connect = loop.sock_connect
-
-    async def guarded(sock: socket.socket, address: Any) -> None:
-        attempts.append(address[0])
-        if not ipaddress.ip_address(address[0]).is_loopback:
-            raise OSError(f"test guard: blocked a connection to {address[0]}")
-        await real_sock_connect(sock, address)
-
-    monkeypatch.setattr(loop, "sock_connect", guarded)
-    return attempts
+    return guard_loopback(monkeypatch)
 
 
 @pytest_asyncio.fixture

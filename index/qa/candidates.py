@@ -1,23 +1,22 @@
 """What could answer a question, read from the store, the vector indexes and keyword search.
 
 Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
-:mod:`index.qa.abstention` do. The store and the indexes are passed in, so any backend
-with the same small interface works.
+:mod:`index.qa.abstention` do. The store and the indexes are passed in (in a
+:class:`~index.qa.scope.Scope`), so any backend with the same small interface works.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
 
 from index import answer as answering
 from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
+from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
     Candidate,
@@ -27,8 +26,6 @@ from index.search import (
     word_coverage,
 )
 from index.store import Store, StoredAttribution, StoredPassage
-from index.timeframe import TimeFilter
-from index.vectors import VectorIndex
 
 MAX_PERSON_ARTICLES = 80
 """At most this many articles are read for one person question (attributed ones first)."""
@@ -48,15 +45,7 @@ class PersonCandidates:
 
 
 async def person_statements(
-    store: Store,
-    question: str,
-    names: Sequence[str],
-    topic: Sequence[str],
-    query_vector: np.ndarray,
-    collections: Sequence[str],
-    article_ids: Sequence[str] | None,
-    dimension: int,
-    published_window: TimeFilter | None = None,
+    scope: Scope, names: Sequence[str], topic: Sequence[str]
 ) -> PersonCandidates | None:
     """What a named person said: their attributed statements, else passages naming them.
 
@@ -65,6 +54,7 @@ async def person_statements(
     their passages, vectors and attributions, each for all (at most
     :data:`MAX_PERSON_ARTICLES`) articles at once.
     """
+    store, collections, article_ids = scope.store, scope.collections, scope.article_ids
     keys = sorted({answering.speaker_key(n) for n in names} - {""})
     if not keys:
         return None
@@ -87,13 +77,7 @@ async def person_statements(
         for pk in article_pks
         if pk in stored and (article_ids is None or stored[pk].id in article_ids)
     }
-    if published_window is not None:
-        articles = dict(
-            published_window.keep(
-                list(articles.items()), lambda pair: pair[1].id, lambda pair: pair[1].published
-            )
-        )
-    return await statements_in_articles(store, articles, attributed, names, query_vector, dimension)
+    return await statements_in_articles(scope, scope.in_window(articles), attributed, names)
 
 
 APPOSITION_CHARS = 60
@@ -101,32 +85,21 @@ APPOSITION_CHARS = 60
 ("French President Emmanuel Macron", "Olaf Scholz, the finance minister,")."""
 
 
-async def role_statements(
-    store: Store,
-    role: Sequence[str],
-    query_vector: np.ndarray,
-    collections: Sequence[str],
-    article_ids: Sequence[str] | None,
-    dimension: int,
-    published_window: TimeFilter | None = None,
-) -> PersonCandidates | None:
+async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates | None:
     """What the holder of an office said ("the French president"): in articles naming the
     office, the speakers whose attribution carries it as an apposition or title."""
+    store, article_ids = scope.store, scope.article_ids
     words = [w for w in role if w]
     if not words:
         return None
     phrase = " ".join(w.replace('"', "") for w in words)
-    hits = await store.keyword_search(f'"{phrase}"', collections, 100)
+    hits = await store.keyword_search(f'"{phrase}"', scope.collections, 100)
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
-    articles = {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
-    if published_window is not None:
-        articles = dict(
-            published_window.keep(
-                list(articles.items()), lambda pair: pair[1].id, lambda pair: pair[1].published
-            )
-        )
+    articles = scope.in_window(
+        {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
+    )
     pattern = re.compile(r"\b" + r"(?:\W+|'s\s+|’s\s+)".join(map(re.escape, words)) + r"\b", re.I)
     bound: dict[int, set[str]] = {}
     attributions = await store.attributions_in(list(articles))
@@ -149,23 +122,19 @@ async def role_statements(
     ]
     names = sorted({s for speakers in bound.values() for s in speakers})
     return await statements_in_articles(
-        store,
+        scope,
         {pk: articles[pk] for pk in articles if pk in bound},
         attributed,
         names,
-        query_vector,
-        dimension,
         mentions=False,
     )
 
 
 async def statements_in_articles(
-    store: Store,
+    scope: Scope,
     articles: dict[int, Article],
     attributed: Sequence[StoredAttribution],
     names: Sequence[str],
-    query_vector: np.ndarray,
-    dimension: int,
     *,
     mentions: bool = True,
 ) -> PersonCandidates | None:
@@ -176,6 +145,7 @@ async def statements_in_articles(
         # beat ones that only share its last word (Jay Carney for Dave Carney).
         full = {pk: a for pk, a in articles.items() if answering.names_in_full(a.text, names)}
         articles = full or articles
+    store, query_vector = scope.store, scope.query_vector
     by_article: dict[int, list[StoredAttribution]] = {}
     for attribution in await store.attributions_in(list(articles)):
         by_article.setdefault(attribution.article_pk, []).append(attribution)
@@ -184,7 +154,7 @@ async def statements_in_articles(
         own.setdefault(attribution.article_pk, []).append(attribution)
     passages_of = await store.passages_of_articles(list(articles))
     vectors = await store.passage_embeddings(
-        [p.id for group in passages_of.values() for p in group], dimension
+        [p.id for group in passages_of.values() for p in group], scope.dimension
     )
     statements: list[answering.ScoredStatement] = []
     titles = {pk: article.title for pk, article in articles.items()}
@@ -252,21 +222,13 @@ class GeneralCandidates:
     passages: dict[int, StoredPassage]
 
 
-async def general_candidates(
-    store: Store,
-    indexes: Mapping[str, VectorIndex],
-    question: str,
-    query_vector: np.ndarray,
-    collections: Sequence[str],
-    article_ids: Sequence[str] | None,
-    dimension: int,
-    published_window: TimeFilter | None = None,
-) -> GeneralCandidates:
+async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
     """Hybrid-search candidates with dense cosine, word and pair coverage filled in; with
     a time frame, more are gathered, then those published outside it are left out."""
+    store, article_ids, published_window = scope.store, scope.article_ids, scope.published_window
     wanted = CANDIDATES if published_window is None else 4 * CANDIDATES
     candidates = await hybrid_search(
-        store, indexes, question, query_vector, collections, limit=wanted
+        store, scope.indexes, question, scope.query_vector, scope.collections, limit=wanted
     )
     passages = await store.passages(c.passage_id for c in candidates)
     if article_ids is not None:
@@ -284,12 +246,12 @@ async def general_candidates(
             lambda c: passages[c.passage_id].published,
         )
     vectors = await store.passage_embeddings(
-        [c.passage_id for c in candidates if c.dense_rank is None], dimension
+        [c.passage_id for c in candidates if c.dense_rank is None], scope.dimension
     )
     words = content_words(question)
     for candidate in candidates:
         if candidate.passage_id in vectors:
-            candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
+            candidate.dense = answering.cosine(scope.query_vector, vectors[candidate.passage_id])
         candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
         candidate.phrases = pair_coverage(question, passages[candidate.passage_id].text)
     return GeneralCandidates(candidates, passages)

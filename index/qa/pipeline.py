@@ -11,6 +11,7 @@ from index import answer as answering
 from index.models import Answer
 from index.qa import abstention, candidates, features, model, ranking
 from index.qa.routing import complete_name, route
+from index.qa.scope import Scope
 from index.search import Candidate
 from index.store import Store, StoredAttribution
 from index.timeframe import TimeFilter
@@ -31,50 +32,31 @@ async def answer_question(
 ) -> Answer:
     """Answer ``question`` (already validated and embedded) from ``collections``;
     ``published_window`` keeps only articles published in a question's time frame."""
+    scope = Scope(
+        store,
+        indexes,
+        query_vector,
+        collections,
+        dimension,
+        article_ids=article_ids,
+        published_window=published_window,
+    )
     routed = route(question)
     steps: list[Callable[[], Awaitable[Answer | None]]] = []
 
     async def by_role() -> Answer | None:
         topic = [w for w in routed.topic if w not in routed.role]
-        found = await candidates.role_statements(
-            store,
-            routed.role,
-            query_vector,
-            collections,
-            article_ids,
-            dimension,
-            published_window,
-        )
+        found = await candidates.role_statements(scope, routed.role)
         return _person_answer(question, found, topic, limit)
 
     async def by_name() -> Answer | None:
-        return await _answer_person(
-            store,
-            question,
-            routed.names,
-            query_vector,
-            collections,
-            limit,
-            article_ids,
-            dimension,
-            published_window,
-        )
+        return await _answer_person(scope, question, routed.names, limit)
 
     async def by_completed_name() -> Answer | None:
         completed = await complete_name(store, routed.names, collections)
         if completed is None:
             return None
-        return await _answer_person(
-            store,
-            question,
-            [completed],
-            query_vector,
-            collections,
-            limit,
-            article_ids,
-            dimension,
-            published_window,
-        )
+        return await _answer_person(scope, question, [completed], limit)
 
     if routed.role and routed.role_first:
         steps.append(by_role)
@@ -87,43 +69,14 @@ async def answer_question(
         if answer is not None:
             _record(question, 1.0)
             return answer
-    return await _answer_general(
-        store,
-        indexes,
-        question,
-        routed.names,
-        query_vector,
-        collections,
-        limit,
-        article_ids,
-        dimension,
-        published_window,
-    )
+    return await _answer_general(scope, question, routed.names, limit)
 
 
 async def _answer_person(
-    store: Store,
-    question: str,
-    names: Sequence[str],
-    query_vector: np.ndarray,
-    collections: Sequence[str],
-    limit: int,
-    article_ids: Sequence[str] | None,
-    dimension: int,
-    published_window: TimeFilter | None = None,
+    scope: Scope, question: str, names: Sequence[str], limit: int
 ) -> Answer | None:
     topic = answering.topic_words(question, names)
-    found = await candidates.person_statements(
-        store,
-        question,
-        names,
-        topic,
-        query_vector,
-        collections,
-        article_ids,
-        dimension,
-        published_window,
-    )
+    found = await candidates.person_statements(scope, names, topic)
     return _person_answer(question, found, topic, limit)
 
 
@@ -152,65 +105,25 @@ class GeneralRanking:
     probability: float
 
 
-async def rank_general(
-    store: Store,
-    indexes: Mapping[str, VectorIndex],
-    question: str,
-    names: Sequence[str],
-    query_vector: np.ndarray,
-    collections: Sequence[str],
-    article_ids: Sequence[str] | None,
-    dimension: int,
-    published_window: TimeFilter | None = None,
-) -> GeneralRanking:
+async def rank_general(scope: Scope, question: str, names: Sequence[str]) -> GeneralRanking:
     """Retrieve, featurise and rank the general candidates; estimate answerability."""
     qa_model = model.load()
     facts = features.QuestionFacts.of(question, names)
-    found = await candidates.general_candidates(
-        store,
-        indexes,
-        question,
-        query_vector,
-        collections,
-        article_ids,
-        dimension,
-        published_window,
-    )
+    found = await candidates.general_candidates(scope, question)
     article_pks = list(dict.fromkeys(p.article_pk for p in found.passages.values()))
-    attributions = await store.attributions_in(article_pks)
+    attributions = await scope.store.attributions_in(article_pks)
     rows = ranking.general_rows(facts, found, attributions)
     ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
-    known = await candidates.entities_known(store, facts.entities, collections)
+    known = await candidates.entities_known(scope.store, facts.entities, scope.collections)
     chance = abstention.answer_probability(qa_model, facts, logits, rows, known)
     return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance)
 
 
-async def _answer_general(
-    store: Store,
-    indexes: Mapping[str, VectorIndex],
-    question: str,
-    names: Sequence[str],
-    query_vector: np.ndarray,
-    collections: Sequence[str],
-    limit: int,
-    article_ids: Sequence[str] | None,
-    dimension: int,
-    published_window: TimeFilter | None = None,
-) -> Answer:
+async def _answer_general(scope: Scope, question: str, names: Sequence[str], limit: int) -> Answer:
     qa_model = model.load()
-    result = await rank_general(
-        store,
-        indexes,
-        question,
-        names,
-        query_vector,
-        collections,
-        article_ids,
-        dimension,
-        published_window,
-    )
+    result = await rank_general(scope, question, names)
     _record(question, result.probability)
-    if not result.ranked or result.probability < abstention.threshold(qa_model, article_ids):
+    if not result.ranked or result.probability < abstention.threshold(qa_model, scope.article_ids):
         nearest = abstention.closest(result.found.candidates)
         title = result.found.passages[nearest.passage_id].title if nearest else None
         return answering.not_found(question, title)
@@ -222,7 +135,7 @@ async def _answer_general(
     ][: limit * 2]
     passages = result.found.passages
     article_pks = list(dict.fromkeys(passages[c.passage_id].article_pk for c in chosen))
-    texts = await candidates.article_texts(store, article_pks)
+    texts = await candidates.article_texts(scope.store, article_pks)
     kept = ranking.general_quotes(
         chosen, passages, texts, result.attributions, limit, result.facts.kind
     )
