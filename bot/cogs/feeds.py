@@ -143,7 +143,7 @@ class Feeds(
             scheduler.wake()
             when = "Its articles are being added now"
         else:  # NEWSBOT_FEED_SCHEDULER=false: someone runs `newsbot feeds poll`
-            when = "Its articles will be added at the next `newsbot feeds poll`"
+            when = "Its articles will be added when the bot's operator next polls the feeds"
         where = f"<#{target}>" if target else "this channel"
         news = (
             f"new articles will be announced in {where}"
