@@ -94,6 +94,12 @@ async def test_a_new_server_walks_through_every_feature(
     assert me is not None
     home = guild_collection(world.guild.id)
 
+    # 0. A blank question is told privately, with no public "thinking…" flashing by.
+    blank = await bob.slash(channel, "ask", question="   ")
+    assert "Ask a question" in check_result(env, blank, ephemeral=True)
+    assert blank.response is not None and blank.response.ephemeral and blank.followups == []
+    assert channel.history() == []
+
     # 1. A member asks about the seed article; anyone can open its sources.
     marks = await alice.slash(channel, "ask", question="What did Marks say?")
     text = check_result(env, marks, ephemeral=False)
@@ -138,6 +144,9 @@ async def test_a_new_server_walks_through_every_feature(
     assert "No feeds yet" in check_result(env, listing, ephemeral=True)
     gone = await admin.slash(channel, "feed remove", feed="nope")
     assert "No feed 'nope'" in check_result(env, gone, ephemeral=True)
+
+    unknown = await bob.slash(channel, "remove", article="nope")
+    assert "No article with id 'nope'" in check_result(env, unknown, ephemeral=True)
 
     # 7. /articles lists the seed and the pasted article, with who added it.
     articles = await bob.slash(channel, "articles")
