@@ -11,6 +11,7 @@ settings they cannot use.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -23,7 +24,7 @@ from bot.render import CONTENT_LIMIT, embed_problems, for_discord
 from index.followup import NOTHING_NEW
 from tests.bot_helpers import World, embed_text, plain
 from tests.feeds_site import Site
-from tests.test_bot_ask import MARKS, SEED_ID
+from tests.test_bot_ask import MARKS, SEED_ID, WHEAT
 from tests.test_feeds import story
 
 pytest_plugins = ["tests.bot_fixtures", "tests.feeds_fixtures"]
@@ -128,6 +129,15 @@ async def test_a_new_server_walks_through_every_feature(
     text = check_result(env, dahl, ephemeral=False)
     assert "Ice is an archive of our climate" in text and "Arctic Post" in text
 
+    # An admin uploads a longer article; its answer has pages.
+    upload = json.dumps({f: getattr(WHEAT, f) for f in ("title", "text", "source", "url")})
+    uploaded = await admin.slash(channel, "ingest file", file=("wheat.json", upload.encode()))
+    assert "Wheat harvest hits record in Kansas" in check_result(env, uploaded, ephemeral=True)
+    wheat = await bob.slash(channel, "ask", question="How was the wheat harvest?")
+    assert "Page 1 of" in check_result(env, wheat, ephemeral=False)
+    page_two = await bob.click(wheat.response, label="Next")
+    assert "Page 2 of" in check_result(env, page_two, ephemeral=False)
+
     # 5. "What's the latest news?" leads with the leads of the newest articles.
     latest = await bob.slash(channel, "ask", question="What's the latest news?")
     text = check_result(env, latest, ephemeral=False)
@@ -167,6 +177,16 @@ async def test_a_new_server_walks_through_every_feature(
     assert "global" in text and "Removed" not in text
     again = await bob.slash(channel, "ask", question="What did Liv Dahl say?")
     assert "Ice is an archive" not in check_result(env, again, ephemeral=False)
+
+    # Pages of an answer never quote an article removed since.
+    wheat_id = next(
+        c["value"] for c in await admin.autocomplete(channel, "remove", "article", "wheat")
+    )
+    gone = await admin.slash(channel, "remove", article=wheat_id)
+    assert "Removed" in check_result(env, gone, ephemeral=True)
+    stale = await bob.click(wheat.response, label="Next")
+    text = check_result(env, stale, ephemeral=True)
+    assert "has been removed" in text and "Kansas" not in text
 
     # 9. /reindex: hidden from members, refused at run time if an override shows it.
     assert "reindex" not in alice.available_commands(channel)
