@@ -231,7 +231,11 @@ async def test_a_server_following_a_local_feed(
 
     added = await admin.slash(channel, "feed add", url=url)
     text = check_result(env, added, ephemeral=True)
-    assert "Now following **Harbour Times**" in text and "operator" in text
+    assert "Now following **Harbour Times** (2 items in the feed" in text and "operator" in text
+    assert f"Problems are reported in <#{channel.id}>." in text  # not "there": where?
+    one = site.publish("/one.xml", "Ferry News", [story(2)])
+    single = await admin.slash(channel, "feed add", url=one)
+    assert "(1 item in the feed" in check_result(env, single, ephemeral=True)
     await world.bot.feed_scheduler.run_once()
 
     latest = await bob.slash(channel, "ask", question="What's the latest news?")
@@ -243,7 +247,7 @@ async def test_a_server_following_a_local_feed(
     removed = await admin.slash(channel, "feed remove", feed=choices[0]["value"])
     assert "Stopped following **Harbour Times**" in check_result(env, removed, ephemeral=True)
     stats = await bob.slash(channel, "stats")
-    assert "this server: 2" in check_result(env, stats, ephemeral=False)
+    assert "this server: 3" in check_result(env, stats, ephemeral=False)
     assert [type(e.__cause__).__name__ for e in env.errors] == ["FetchError"]
 
 
