@@ -150,6 +150,9 @@ async def test_a_new_server_walks_through_every_feature(
     text = check_result(env, refused, ephemeral=True)
     assert "127.0.0.1" in text and "Now following" not in text
     assert await world.bot.library.feeds.list(collections=[home]) == []
+    by_name = await admin.slash(channel, "feed add", url="http://localhost/feed.xml")
+    text = check_result(env, by_name, ephemeral=True)
+    assert "a loopback address (this machine, " in text and ") (" not in text  # ::1 or 127.*
     listing = await bob.slash(channel, "feed list")
     assert "No feeds yet" in check_result(env, listing, ephemeral=True)
     gone = await admin.slash(channel, "feed remove", feed="nope")
