@@ -31,7 +31,7 @@ from bot.render import (
     sources_embed,
 )
 from index.conversations import ShownAnswer
-from index.errors import ArticleNotFound
+from index.errors import ArticleNotFound, BadArticle
 from index.models import ArticleInput
 
 if TYPE_CHECKING:
@@ -245,6 +245,7 @@ PERSISTENT_ITEMS = (AnswerButton, ArticlesButton)
 # -- the paste-an-article form -----------------------------------------------------------
 
 ArticleHandler = Callable[[discord.Interaction, ArticleInput], Awaitable[None]]
+WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 
 
 class ArticleModal(discord.ui.Modal, title="Add an article"):
@@ -273,6 +274,11 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
 
     def article(self) -> ArticleInput:
         url = self.url.value.strip() or None
+        if url is not None and not WEB_ADDRESS.fullmatch(url):
+            raise BadArticle(
+                "The URL must be a web address starting with http:// or https:// "
+                "(or leave it empty); the article was not added."
+            )
         return ArticleInput(
             title=self.article_title.value.strip(),
             text=self.text.value,
