@@ -563,7 +563,8 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
             args.url, collection=args.collection, added_by="cli", interval_minutes=args.interval
         )
         verb = "following" if added.new else "already following"
-        print(f"{verb} {added.feed.name} (id {added.feed.pk}, {added.items} items in the feed)")
+        items = f"{added.items} item{'' if added.items == 1 else 's'}"
+        print(f"{verb} {added.feed.name} (id {added.feed.pk}, {items} in the feed)")
         return _print_polls(await feeds.poll_due(collections=[args.collection]))
     if args.feeds_command == "list":
         for item in await feeds.list(collections=[args.collection]):

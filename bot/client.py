@@ -170,9 +170,12 @@ class NewsBot(commands.Bot):
         return collections
 
     def collection_names(self, guild_id: int | None) -> dict[str, str]:
-        names = {GLOBAL_COLLECTION: "shared (global)"}
+        """Display names of the collections :meth:`collections_for` gives, and only those."""
+        names: dict[str, str] = {}
         if guild_id is not None:
             names[guild_collection(guild_id)] = "this server"
+        if self.bot_settings.global_visible:
+            names[GLOBAL_COLLECTION] = "shared (global)"
         return names
 
     # -- errors ----------------------------------------------------------------------

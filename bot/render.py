@@ -134,7 +134,7 @@ _CLI_HINTS = (
     (re.compile(r",? or set NEWSBOT_[A-Z_]+ back"), ""),
     (re.compile(r" or raise the limit"), ""),
     (re.compile(r"Run `newsbot reindex`[^.]*"), "Ask the bot's operator to reindex everything"),
-    (re.compile(r"/(\w+) or `newsbot \w+`"), r"/\1"),
+    (re.compile(r"(/\w+(?: \w+)?) or `newsbot [\w -]+`"), r"\1"),
     (re.compile(r"only from the command line: `newsbot remove ID`"), "only by the bot's operator"),
 )
 
@@ -333,9 +333,10 @@ def stats_embed(stats: Stats, collection_names: dict[str, str]) -> discord.Embed
     embed.add_field(name="Articles", value=str(stats.articles))
     embed.add_field(name="Passages", value=str(stats.passages))
     embed.add_field(name="Vectors", value=str(stats.vectors))
-    per = [
+    counts = {name: 0 for name in collection_names} | dict(stats.collections)
+    per = [  # a new server sees "this server: 0", not nothing
         f"{collection_names.get(name, fit(name, 60))}: {count}"
-        for name, count in sorted(stats.collections.items())
+        for name, count in sorted(counts.items())
     ]
     embed.add_field(
         name="Collections", value=_join_lines(per, FIELD_VALUE_LIMIT) or "none", inline=False

@@ -31,6 +31,7 @@ from bot.render import (
     sources_embed,
 )
 from index.conversations import ShownAnswer
+from index.errors import ArticleNotFound, BadArticle
 from index.models import ArticleInput
 
 if TYPE_CHECKING:
@@ -42,6 +43,22 @@ MODAL_TIMEOUT = 15 * 60.0
 ARTICLES_PER_PAGE = 10
 PREVIOUS, NEXT = "Previous", "Next"
 EXPIRED = "This answer is too old for its buttons; ask the question again."
+REMOVED = (
+    "An article this answer quotes has been removed since, so I won't quote it again; "
+    "ask the question again for a fresh answer."
+)
+
+
+async def _quotes_removed(bot: NewsBot, shown: ShownAnswer) -> bool:
+    """Whether an article the answer quotes was removed after it was given."""
+    for collection, article_id in dict.fromkeys(
+        (quote.collection, quote.article_id) for quote in shown.answer.quotes
+    ):
+        try:
+            await bot.library.get_article(article_id, collections=[collection])
+        except ArticleNotFound:
+            return True
+    return False
 
 
 async def _report(interaction: discord.Interaction, error: Exception) -> None:
@@ -115,6 +132,11 @@ class AnswerButton(
         if self.action == "sources":
             await interaction.response.send_message(
                 embed=sources_embed(shown.answer), ephemeral=True, allowed_mentions=NO_MENTIONS
+            )
+            return
+        if await _quotes_removed(bot, shown):
+            await interaction.response.send_message(
+                REMOVED, ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
         page = min(self.page, page_count(shown.answer) - 1)
@@ -223,6 +245,7 @@ PERSISTENT_ITEMS = (AnswerButton, ArticlesButton)
 # -- the paste-an-article form -----------------------------------------------------------
 
 ArticleHandler = Callable[[discord.Interaction, ArticleInput], Awaitable[None]]
+WEB_ADDRESS = re.compile(r"https?://[^\s/]+\S*", re.IGNORECASE)
 
 
 class ArticleModal(discord.ui.Modal, title="Add an article"):
@@ -251,6 +274,11 @@ class ArticleModal(discord.ui.Modal, title="Add an article"):
 
     def article(self) -> ArticleInput:
         url = self.url.value.strip() or None
+        if url is not None and not WEB_ADDRESS.fullmatch(url):
+            raise BadArticle(
+                "The URL must be a web address starting with http:// or https:// "
+                "(or leave it empty); the article was not added."
+            )
         return ArticleInput(
             title=self.article_title.value.strip(),
             text=self.text.value,

@@ -114,7 +114,12 @@ class AddressRefused(UrlRefused):
 
 
 def _refused_message(target: str, reason: str, address: str) -> str:
-    where = f"{reason} ({address})" if address not in target else reason
+    if address in target:
+        where = reason
+    elif reason.endswith(")"):  # "a loopback address (this machine, 127.0.0.1)"
+        where = f"{reason[:-1]}, {address})"
+    else:
+        where = f"{reason} ({address})"
     return f"Refused {target}: it points to {where}. Only public web pages can be added."
 
 

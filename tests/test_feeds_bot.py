@@ -36,7 +36,8 @@ async def test_admins_add_and_remove_everyone_lists(
     assert added.ephemeral
     reply = plain(added.response.content)
     assert "Now following **Harbour Times** (2 items in the feed" in reply
-    assert "added quietly" in reply and "next `newsbot feeds poll`" in reply  # no scheduler
+    assert "added quietly" in reply and "operator next polls" in reply  # no scheduler
+    assert "newsbot" not in reply  # no command Discord users cannot run
 
     await world.bot.feed_scheduler.run_once()
     listing = await world.alice.slash(world.channel, "feed list")

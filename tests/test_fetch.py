@@ -443,7 +443,7 @@ async def test_fetch_through_a_guarded_session_refuses_a_name_resolving_to_loopb
         with pytest.raises(UrlRefused) as caught:
             await fetch_article(url, session=session)
     assert str(caught.value) == (
-        f"Refused {url}: it points to a loopback address (this machine) (127.0.0.1). "
+        f"Refused {url}: it points to a loopback address (this machine, 127.0.0.1). "
         "Only public web pages can be added."
     )
     assert connections == []

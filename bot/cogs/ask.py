@@ -27,6 +27,7 @@ from index.conversations import ShownAnswer
 from index.errors import NewsbotError
 from index.followup import answer_speaker, is_small_talk, is_thanks, rewrite
 from index.models import Answer
+from index.validate import check_question
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class Ask(commands.Cog):
     ) -> None:
         """Answer a question by quoting the news articles verbatim, with citations."""
         collections = self._collections(interaction.guild_id)
+        check_question(question)  # a blank question is told privately, before any public reply
         await defer(interaction, ephemeral=False)
         charge(interaction, "ask", "ask_cooldown")
         shown, embed, view = await self._answer(question, interaction.user.id, collections, None)

@@ -25,6 +25,7 @@ from bot.render import (
     cite,
     code,
     fit,
+    plural,
 )
 from index.feeds import FeedDisabled, FeedListing, NewArticles, Notice
 
@@ -143,7 +144,7 @@ class Feeds(
             scheduler.wake()
             when = "Its articles are being added now"
         else:  # NEWSBOT_FEED_SCHEDULER=false: someone runs `newsbot feeds poll`
-            when = "Its articles will be added at the next `newsbot feeds poll`"
+            when = "Its articles will be added when the bot's operator next polls the feeds"
         where = f"<#{target}>" if target else "this channel"
         news = (
             f"new articles will be announced in {where}"
@@ -153,9 +154,9 @@ class Feeds(
         verb = "Now following" if added.new else "Updated the subscription to"
         await interaction.edit_original_response(
             content=fit_content(
-                f"{verb} **{fit(added.feed.name, 150)}** ({added.items} items in the feed, id "
-                f"{code(str(added.feed.pk), 12)}). {when}; {news}. "
-                "Problems are reported there too."
+                f"{verb} **{fit(added.feed.name, 150)}** ({plural(added.items, 'item')} in the "
+                f"feed, id {code(str(added.feed.pk), 12)}). {when}; {news}. "
+                f"Problems are reported in {where}."
             ),
             allowed_mentions=NO_MENTIONS,
         )
