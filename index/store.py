@@ -17,6 +17,7 @@ import errno
 import functools
 import hashlib
 import sqlite3
+import string
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -156,9 +157,15 @@ _MIGRATIONS: list[str] = [
     """
     ALTER TABLE articles ADD COLUMN title_derived INTEGER NOT NULL DEFAULT 0
     """,
+    # 6: a surname's newest attributions read in index order, not sorted (person questions)
+    """
+    CREATE INDEX IF NOT EXISTS attributions_by_surname_article
+        ON attributions (surname, article_pk, start)
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 T = TypeVar("T")
 FTS_TOKENIZER = "porter unicode61 remove_diacritics 2"
 PASSAGE_TEXT = "substr(a.text, p.start + 1, p.end - p.start)"
@@ -744,6 +751,32 @@ class Store:
             (expression, limit),
         )
 
+    async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:
+        """Whether any passage of ``collections`` matches ``match`` (as
+        :meth:`keyword_search` would find one), without scoring every match."""
+        if not collections:
+            return False
+        expression = f"{collection_filter(collections)} AND text : ({match})"
+        return bool(
+            await self._fts(
+                "SELECT rowid, 0.0 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1",
+                (expression,),
+            )
+        )
+
+    async def title_exists(self, match: str, collections: Sequence[str]) -> bool:
+        """Whether any article title of ``collections`` matches ``match`` (as
+        :meth:`title_search` would find one), without scoring every match."""
+        if not collections:
+            return False
+        expression = f"{collection_filter(collections)} AND title : ({match})"
+        return bool(
+            await self._fts(
+                "SELECT rowid, 0.0 FROM titles_fts WHERE titles_fts MATCH ? LIMIT 1",
+                (expression,),
+            )
+        )
+
     async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:
             async with self._db.execute(query, args) as cursor:
@@ -887,15 +920,19 @@ class Store:
         the newest articles' ones (a common surname is capped, not read in full)."""
         if not surnames:
             return []
-        name_marks = ",".join("?" * len(surnames))
         marks = ",".join("?" * len(collections))
-        async with self._db.execute(
-            "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
-            f"JOIN articles a ON a.pk = t.article_pk WHERE t.surname IN ({name_marks}) "
-            f"AND a.collection IN ({marks}) ORDER BY t.article_pk DESC, t.start DESC LIMIT ?",
-            (*surnames, *collections, limit),
-        ) as cursor:
-            return [StoredAttribution(*row) for row in reversed(await cursor.fetchall())]
+        newest: list[StoredAttribution] = []
+        for surname in dict.fromkeys(surnames):
+            # one surname at a time: its rows come in index order (no sort of all of them)
+            async with self._db.execute(
+                "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
+                "JOIN articles a ON a.pk = t.article_pk WHERE t.surname = ? "
+                f"AND a.collection IN ({marks}) ORDER BY t.article_pk DESC, t.start DESC LIMIT ?",
+                (surname, *collections, limit),
+            ) as cursor:
+                newest += [StoredAttribution(*row) for row in await cursor.fetchall()]
+        newest.sort(key=lambda a: (a.article_pk, a.start), reverse=True)
+        return list(reversed(newest if limit < 0 else newest[:limit]))
 
     async def surnames_starting(
         self, prefix: str, collections: Sequence[str], limit: int = 5
@@ -903,10 +940,21 @@ class Store:
         """Distinct speaker surname keys that start with ``prefix`` (a typed-short name)."""
         escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         marks = ",".join("?" * len(collections))
+        # Keys are stored lower-cased, so LIKE's matches (ASCII case ignored) all lie in
+        # [low, high): the surname index is searched for that range, each distinct surname
+        # is then checked once for an article of the collections (not every attribution).
+        low = prefix.translate(_ASCII_LOWER)
+        bounds, args = "", [escaped + "%"]
+        if low and ord(low[-1]) < 0xD7FF:  # (the next code point is no surrogate)
+            bounds = "surname >= ? AND surname < ? AND "
+            args = [low, low[:-1] + chr(ord(low[-1]) + 1), *args]
         async with self._db.execute(
-            "SELECT DISTINCT t.surname FROM attributions t JOIN articles a ON a.pk = t.article_pk "
-            f"WHERE t.surname LIKE ? ESCAPE '\\' AND a.collection IN ({marks}) LIMIT ?",
-            (escaped + "%", *collections, limit),
+            "SELECT s.surname FROM (SELECT DISTINCT surname FROM attributions "
+            f"WHERE {bounds}surname LIKE ? ESCAPE '\\') s "
+            "WHERE EXISTS (SELECT 1 FROM attributions t CROSS JOIN articles a "
+            "ON a.pk = t.article_pk WHERE t.surname = s.surname "
+            f"AND a.collection IN ({marks})) LIMIT ?",
+            (*args, *collections, limit),
         ) as cursor:
             return [str(row[0]) for row in await cursor.fetchall()]
 

@@ -285,8 +285,8 @@ async def entities_known(
         query = " AND ".join(f'"{w}"' for w in words if w)
         if (
             not query
-            or await store.keyword_search(query, collections, 1)
-            or await store.title_search(query, collections, 1)
+            or await store.keyword_exists(query, collections)
+            or await store.title_exists(query, collections)
         ):
             found += 1
     return found / len(entities)
