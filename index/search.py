@@ -8,6 +8,7 @@ quote selection need an absolute measure of relevance, not just a rank.
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -66,13 +67,19 @@ def content_words(text: str) -> list[str]:
     return words
 
 
+@functools.lru_cache(maxsize=4096)
+def word_prefixes(text: str) -> frozenset[str]:
+    """The 5-letter prefixes of the content words of ``text`` (cached: ranking asks again
+    for the passages that candidate search already read)."""
+    return frozenset(word[:5] for word in content_words(text))
+
+
 def word_coverage(question_words: Sequence[str], text: str) -> float:
     """Share of ``question_words`` occurring in ``text`` (compared on 5-letter prefixes)."""
     wanted = {word[:5] for word in question_words}
     if not wanted:
         return 0.0
-    present = {word[:5] for word in content_words(text)}
-    return len(wanted & present) / len(wanted)
+    return len(wanted & word_prefixes(text)) / len(wanted)
 
 
 def _pairs(text: str) -> set[tuple[str, str]]:

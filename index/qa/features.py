@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index.search import STOPWORDS, content_words
+from index.search import STOPWORDS, content_words, word_prefixes
 
 NUMBER, DATE, PERSON, PLACE, AMOUNT = "number", "date", "person", "place", "amount"
 ANSWER_TYPES = (NUMBER, DATE, PERSON, PLACE, AMOUNT)
@@ -168,7 +168,7 @@ def share_found(words: Sequence[str], text: str) -> float:
     """Share of ``words`` found in ``text`` (compared on 5-letter prefixes); 1.0 for none."""
     if not words:
         return 1.0
-    present = {w[:5] for w in content_words(text)}
+    present = word_prefixes(text)
     return sum(1 for w in words if w[:5] in present) / len(words)
 
 
