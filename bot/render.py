@@ -257,7 +257,7 @@ def cited_articles(quotes: Sequence[Quote]) -> list[tuple[list[int], Quote]]:
     return list(seen.values())
 
 
-def _join_lines(lines: Sequence[str], limit: int) -> str:
+def join_lines(lines: Sequence[str], limit: int) -> str:
     """Lines joined by newlines; those that do not fit become "… and N more"."""
     out: list[str] = []
     used = 0
@@ -285,7 +285,7 @@ def sources_embed(answer: Answer) -> discord.Embed:
         lines.append(line)
     return discord.Embed(
         title=fit(f"Sources for: {answer.question}", TITLE_LIMIT),
-        description=_join_lines(lines, DESCRIPTION_LIMIT) or "No sources.",
+        description=join_lines(lines, DESCRIPTION_LIMIT) or "No sources.",
         colour=ANSWER_COLOUR,
     )
 
@@ -319,7 +319,7 @@ def articles_embed(
         lines.append(line)
     embed = discord.Embed(
         title=f"Articles ({total})",
-        description=_join_lines(lines, DESCRIPTION_LIMIT)
+        description=join_lines(lines, DESCRIPTION_LIMIT)
         or "No articles yet. Add some with /ingest.",
         colour=ANSWER_COLOUR,
     )
@@ -339,7 +339,7 @@ def stats_embed(stats: Stats, collection_names: dict[str, str]) -> discord.Embed
         for name, count in sorted(counts.items())
     ]
     embed.add_field(
-        name="Collections", value=_join_lines(per, FIELD_VALUE_LIMIT) or "none", inline=False
+        name="Collections", value=join_lines(per, FIELD_VALUE_LIMIT) or "none", inline=False
     )
     embed.add_field(
         name="Model",
@@ -367,7 +367,7 @@ def ingest_message(report: IngestReport) -> str:
         lines.append(f"Not added: {fit(failure.origin, 100)}: {fit(reason, 400)}")
     if not lines:
         lines.append("Nothing was added: no articles found in the input.")
-    return _join_lines(lines, CONTENT_LIMIT)
+    return join_lines(lines, CONTENT_LIMIT)
 
 
 def progress_message(action: str, done: int, total: int) -> str:

@@ -754,28 +754,25 @@ class Store:
     async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:
         """Whether any passage of ``collections`` matches ``match`` (as
         :meth:`keyword_search` would find one), without scoring every match."""
-        if not collections:
-            return False
-        expression = f"{collection_filter(collections)} AND text : ({match})"
-        return bool(
-            await self._fts(
-                "SELECT rowid, 0.0 FROM passages_fts WHERE passages_fts MATCH ? LIMIT 1",
-                (expression,),
-            )
-        )
+        return await self._fts_exists("passages_fts", "text", match, collections)
 
     async def title_exists(self, match: str, collections: Sequence[str]) -> bool:
         """Whether any article title of ``collections`` matches ``match`` (as
         :meth:`title_search` would find one), without scoring every match."""
+        return await self._fts_exists("titles_fts", "title", match, collections)
+
+    async def _fts_exists(
+        self, table: str, column: str, match: str, collections: Sequence[str]
+    ) -> bool:
+        """Whether ``table`` (one of the two FTS tables) has a row of ``collections`` whose
+        ``column`` matches ``match``; stops at the first."""
         if not collections:
             return False
-        expression = f"{collection_filter(collections)} AND title : ({match})"
-        return bool(
-            await self._fts(
-                "SELECT rowid, 0.0 FROM titles_fts WHERE titles_fts MATCH ? LIMIT 1",
-                (expression,),
-            )
+        expression = f"{collection_filter(collections)} AND {column} : ({match})"
+        found = await self._fts(
+            f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? LIMIT 1", (expression,)
         )
+        return bool(found)
 
     async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:

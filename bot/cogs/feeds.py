@@ -21,10 +21,10 @@ from bot.render import (
     ANSWER_COLOUR,
     CONTENT_LIMIT,
     DESCRIPTION_LIMIT,
-    _join_lines,
     cite,
     code,
     fit,
+    join_lines,
     plural,
 )
 from index.feeds import FeedDisabled, FeedListing, NewArticles, Notice
@@ -59,7 +59,7 @@ def feeds_embed(listings: Sequence[FeedListing]) -> discord.Embed:
         lines.append(line)
     return discord.Embed(
         title=f"Feeds followed here ({len(listings)})",
-        description=_join_lines(lines, DESCRIPTION_LIMIT)
+        description=join_lines(lines, DESCRIPTION_LIMIT)
         or "No feeds yet. An admin can add one with /feed add.",
         colour=ANSWER_COLOUR,
     )
@@ -81,7 +81,7 @@ def announcement(notice: NewArticles) -> str:
     if more > 0:
         lines.append(f"… and {more} more (see /articles)")
     head = f"New in **{fit(notice.feed_title, 100)}**:"
-    return _join_lines([head, *lines], CONTENT_LIMIT)
+    return join_lines([head, *lines], CONTENT_LIMIT)
 
 
 def disabled_notice(event: FeedDisabled) -> str:
