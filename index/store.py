@@ -162,6 +162,10 @@ _MIGRATIONS: list[str] = [
     CREATE INDEX IF NOT EXISTS attributions_by_surname_article
         ON attributions (surname, article_pk, start)
     """,
+    # 7: an article without id or URL is found again by its title when it is edited
+    """
+    CREATE INDEX IF NOT EXISTS articles_by_title ON articles (collection, title)
+    """,
 ]
 
 SCHEMA_VERSION = len(_MIGRATIONS)
@@ -374,6 +378,33 @@ class Store:
                     row["added_by"],
                 )
         return None
+
+    async def same_title_articles(
+        self, collection: str, title: str, added_by: str | None, limit: int = 5
+    ) -> list[tuple[ExistingArticle, str]]:
+        """The newest stored articles with this title added by ``added_by``, with their text."""
+        async with self._db.execute(
+            "SELECT a.pk, a.article_id, a.content_hash, a.title, a.added_by, a.text, "
+            "(SELECT COUNT(*) FROM passages p WHERE p.article_pk = a.pk) AS passages "
+            "FROM articles a WHERE collection = ? AND title = ? AND added_by IS ? "
+            "ORDER BY a.pk DESC LIMIT ?",
+            (collection, title, added_by, limit),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [
+            (
+                ExistingArticle(
+                    row["pk"],
+                    row["article_id"],
+                    row["content_hash"],
+                    row["title"],
+                    row["passages"],
+                    row["added_by"],
+                ),
+                row["text"],
+            )
+            for row in rows
+        ]
 
     async def article_id_taken(self, collection: str, article_id: str) -> bool:
         async with self._db.execute(
