@@ -59,21 +59,31 @@ class IndexSync:
         return TieredIndex(self.embedder.dimension, exact_max=self.exact_max)
 
     async def sync(self, collection: str) -> None:
-        """Make the in-memory index of ``collection`` match the database."""
+        """Make the in-memory index of ``collection`` match the database (and rebuild one
+        whose saved file the background check found damaged)."""
         generation = (await self.store.generations()).get(collection, 0)
-        if collection in self.indexes and self.generations.get(collection) == generation:
+        current = self.indexes.get(collection)
+        damaged = current is not None and current.damaged
+        if current is not None and not damaged and self.generations.get(collection) == generation:
             return
         await self.check_model()
         count = await self.store.count_passages(collection)
         expected = self.manifest(generation, count)
-        index = await asyncio.to_thread(self.directory.load, collection, expected)
+        index = None
+        if not damaged:
+            index = await asyncio.to_thread(self.directory.load, collection, expected)
         if index is None:
             index = await self.rebuild(collection, count)
             if generation:
                 log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
                 self.dirty.add(collection)
-        self.indexes[collection] = index
+        self._track(collection, index)
         self.generations[collection] = generation
+
+    def _track(self, collection: str, index: TieredIndex) -> None:
+        """Hold ``index`` as the collection's; a background merge marks it to be saved."""
+        index.on_merged = lambda: self.dirty.add(collection)
+        self.indexes[collection] = index
 
     async def sync_all(self, collections: Sequence[str]) -> None:
         """:meth:`sync` each of ``collections`` (under the write lock)."""
@@ -87,7 +97,9 @@ class IndexSync:
         ids = np.empty(count, dtype=np.int64)
         vectors = np.empty((count, dimension), dtype=np.float32)
         filled = 0
-        async for batch_ids, batch in self.store.iter_embeddings(collection, dimension):
+        async for batch_ids, batch in self.store.iter_embeddings(
+            collection, dimension, batch=50_000
+        ):
             if filled + len(batch_ids) > len(ids):  # rows added meanwhile
                 ids = np.resize(ids, filled + len(batch_ids))
                 vectors = np.resize(vectors, (filled + len(batch_ids), dimension))
@@ -107,7 +119,7 @@ class IndexSync:
         ``generations`` (a reindex after a model change; under the write lock)."""
         self.directory.delete(generations)
         for collection, generation in generations.items():
-            self.indexes[collection] = self.new_index()
+            self._track(collection, self.new_index())
             self.generations[collection] = generation
 
     async def apply(
