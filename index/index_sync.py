@@ -17,7 +17,15 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.store import Store
-from index.vectors import IndexDirectory, Manifest, TieredIndex
+from index.vectors import (
+    TRAIN_PER_LIST,
+    IndexDirectory,
+    Manifest,
+    TieredIndex,
+    ivf_lists,
+    set_nprobe,
+    train_ivf,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +100,30 @@ class IndexSync:
                 await self.sync(collection)
 
     async def rebuild(self, collection: str, count: int) -> TieredIndex:
-        """A new index of every vector of ``collection`` stored in the database."""
+        """A new index of every vector of ``collection`` stored in the database.
+
+        Above ``exact_max`` the IVF lists are trained on a random sample read first; the
+        rest is then read in batches, each added while the next is read."""
         dimension = self.embedder.dimension
+        if count > self.exact_max:
+            sample = ivf_lists(count) * TRAIN_PER_LIST
+            _, training = await self.store.sample_embeddings(collection, dimension, 2 * sample)
+            if len(training) >= sample // 2:
+                main = await asyncio.to_thread(train_ivf, training, count)
+                del training
+                adding: asyncio.Future[None] | None = None
+                async for batch_ids, batch in self.store.iter_embeddings(
+                    collection, dimension, batch=50_000
+                ):
+                    if adding is not None:
+                        await adding
+                    adding = asyncio.ensure_future(
+                        asyncio.to_thread(main.add_with_ids, batch, batch_ids)
+                    )
+                if adding is not None:
+                    await adding
+                set_nprobe(main)
+                return TieredIndex(dimension, exact_max=self.exact_max, main=main)
         ids = np.empty(count, dtype=np.int64)
         vectors = np.empty((count, dimension), dtype=np.float32)
         filled = 0
@@ -172,3 +202,10 @@ class IndexSync:
                         self.directory.folder,
                         error,
                     )
+
+    async def close(self) -> None:
+        """Wait for background merges (a short-lived process, such as one CLI command,
+        would otherwise lose them), then :meth:`save_dirty`."""
+        for index in list(self.indexes.values()):
+            await asyncio.to_thread(index.wait_merged)
+        await self.save_dirty()

@@ -16,6 +16,7 @@ import asyncio
 import errno
 import functools
 import hashlib
+import json
 import sqlite3
 import string
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -707,6 +708,25 @@ class Store:
             ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
             yield ids, decode_vectors([row[1] for row in rows], dimension)
             last_id = int(ids[-1])
+
+    async def sample_embeddings(
+        self, collection: str, dimension: int, size: int, seed: int = 1234
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Up to ``size`` stored ``(ids, vectors)`` of one collection, drawn at random by id
+        (fewer where the collection's ids are sparse among other collections'): training
+        data for an approximate index, read before the rest."""
+        async with self._db.execute("SELECT max(id) FROM passages") as cursor:
+            top = (await cursor.fetchone())[0] or 0
+        picks = np.random.default_rng(seed).choice(top, size=min(top, size), replace=False) + 1
+        async with self._db.execute(
+            "SELECT p.id, p.embedding FROM passages p WHERE p.id IN "
+            "(SELECT value FROM json_each(?)) AND +p.article_pk IN "
+            "(SELECT pk FROM articles WHERE collection = ?)",
+            (json.dumps(np.sort(picks).tolist()), collection),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+        return ids, decode_vectors([row[1] for row in rows], dimension)
 
     # -- search support ---------------------------------------------------------------
 

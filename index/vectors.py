@@ -140,17 +140,18 @@ def ivf_lists(count: int) -> int:
     return int(max(1, min(count, max(16, round(math.sqrt(count))))))
 
 
-def build_ivf(
-    ids: np.ndarray,
-    vectors: np.ndarray,
+def train_ivf(
+    sample: np.ndarray,
+    count: int,
     *,
     seed: int = 1234,
     nlist: int | None = None,
     quantizer_type: int | None = None,
 ) -> faiss.Index:
-    """An IVF index over scalar-quantised vectors (8-bit unless ``quantizer_type`` says
-    otherwise), its lists trained on a sample with a few k-means iterations."""
-    count, dimension = vectors.shape
+    """An empty IVF index over scalar-quantised vectors (8-bit unless ``quantizer_type``
+    says otherwise) for ``count`` vectors, its lists trained on (up to
+    ``TRAIN_PER_LIST`` a list of) ``sample`` with a few k-means iterations."""
+    dimension = sample.shape[1]
     nlist = min(count, nlist) if nlist else ivf_lists(count)
     index = faiss.IndexIVFScalarQuantizer(
         faiss.IndexFlatIP(dimension),
@@ -163,7 +164,20 @@ def build_ivf(
     index.cp.min_points_per_centroid = 1
     index.cp.niter = TRAIN_ITERATIONS
     index.cp.seed = seed
-    index.train(_sample(vectors, nlist * TRAIN_PER_LIST, seed))
+    index.train(_sample(sample, nlist * TRAIN_PER_LIST, seed))
+    return index
+
+
+def build_ivf(
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    *,
+    seed: int = 1234,
+    nlist: int | None = None,
+    quantizer_type: int | None = None,
+) -> faiss.Index:
+    """An IVF index of ``vectors`` (see :func:`train_ivf`)."""
+    index = train_ivf(vectors, len(vectors), seed=seed, nlist=nlist, quantizer_type=quantizer_type)
     _add_in_chunks(index, ids, vectors)
     set_nprobe(index)
     return index
@@ -323,21 +337,18 @@ class TieredIndex:
 
     def merge(self) -> None:
         """Merge the delta into the main index now and wait for it (tests, benchmarks)."""
-        with self._lock:
-            running = self._merging
-        if running is not None:
-            running.join()
+        self.wait_merged()
         with self._lock:
             self._start_merge()
-            running = self._merging
-        if running is not None:
-            running.join()
+        self.wait_merged()
 
     def wait_merged(self) -> None:
-        """Wait for a running background merge, if any."""
-        with self._lock:
-            running = self._merging
-        if running is not None:
+        """Wait for running background merges, if any (one may start the next)."""
+        while True:
+            with self._lock:
+                running = self._merging
+            if running is None:
+                return
             running.join()
 
     def _start_merge(self) -> None:

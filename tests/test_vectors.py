@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -346,3 +347,29 @@ async def test_library_rebuilds_an_approximate_index_found_damaged_after_start(
         assert not index.damaged
     finally:
         await again.close()
+
+
+async def test_closing_finishes_a_background_merge_and_saves_it(
+    settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vectors, "DELTA_MIN", 1)
+    build_ivf = vectors.build_ivf
+
+    def slow_build_ivf(*args: object, **kwargs: object) -> object:
+        time.sleep(0.5)  # the merge is still running when close() is called
+        return build_ivf(*args, **kwargs)
+
+    monkeypatch.setattr(vectors, "build_ivf", slow_build_ivf)
+    lowered = replace(settings, exact_index_max=3)
+    library = await Library.open(lowered, embedder=embedder)
+    await library.ingest([HARBOR, ORCHARD, SYNDICATED_A], collection="global")
+    assert library._indexes["global"]._merging is not None
+    await library.close()  # the merge (flat -> IVF) is finished and saved
+    reopened = await Library.open(lowered, embedder=embedder)
+    try:
+        answer = await reopened.ask("What damaged the apple blossoms?", collections=["global"])
+        index = reopened._indexes["global"]
+        assert index.kind == "ivf-sq8" and index._delta.ntotal == 0 and index._merging is None
+        assert answer.quotes[0].article_id == "orchard-frost"
+    finally:
+        await reopened.close()
