@@ -1,10 +1,13 @@
-"""Train the learned ranking and abstention of general answers (``index/qa/qa_model.json``).
+"""Train the learned models of answers: the one ranking of every candidate of a question
+(``index/qa/pool_model.json``) and the abstention of general answers
+(``index/qa/qa_model.json``).
 
 Usage (eval data is not part of this repository; see ../shared/eval/README.md):
 
     .venv/bin/python benchmarks/train_qa.py collect ../shared/eval --work /tmp/qatrain \
-        [--polnear-articles 320] [--squad 800] [--speaker 400]
-    .venv/bin/python benchmarks/train_qa.py fit /tmp/qatrain [--out index/qa/qa_model.json]
+        [--polnear-articles 320] [--squad 800] [--speaker 1200]
+    .venv/bin/python benchmarks/train_qa.py fit /tmp/qatrain [--out index/qa/qa_model.json] \
+        [--pool-out index/qa/pool_model.json] [--pool-only]
 
 ``collect`` ingests two corpora into ``--work`` (kept between runs): the SQuAD articles
 (``squad_dev/articles.jsonl``) and a fixed random share of the ``polnear_train`` articles.
@@ -12,16 +15,20 @@ Its questions never include a dev question: SQuAD questions from ``questions_all
 that are *not* among the 1,000 of ``questions.jsonl`` (nor the 100 of
 ``offtopic_polnear_dev``), and ``polnear_train`` speaker questions about those articles.
 Every question is asked of its own corpus (answerable) and of the other one (nothing
-answers it), through the same candidate retrieval and features as ``Library.ask``
-(:func:`index.qa.pipeline.rank_general`); each candidate is labelled as the scorer
-would (SQuAD: the quote holds a gold answer; PolNeAR: it covers half of a gold
-statement's words). The rows go to ``--work/rows_<corpus>.jsonl``.
+answers it), through the same code as ``Library.ask``
+(:func:`index.qa.pipeline.rank_pool`: general candidates and the named person's
+statements in one pool); each candidate is labelled as the scorer would (SQuAD: its quote
+holds a gold answer; PolNeAR: it covers half of a gold statement's words). The rows go
+to ``--work/rows_<corpus>.jsonl``.
 
 ``fit`` trains, with scikit-learn (offline only; run time applies the weights with numpy):
 
-* the **ranking**: a logistic regression on candidate rows of answerable questions that
-  reach the general path (not "what did X say", which the person path answers),
-  5-fold cross-validated by question (hit@1 of held-out folds is printed);
+* the **pool ranking** (:func:`fit_pool`): a pairwise logistic regression on the pooled
+  candidates of the answerable questions, 5-fold cross-validated by question, printed
+  beside today's ranking (the person's statements for a question asking what someone
+  said, else the hand-set general score);
+* the general **ranking** that abstention reads: the hand-set weights (a learned one is
+  cross-validated and printed; it did not beat them);
 * **abstention**: a logistic regression on question rows (answerable vs. asked of the
   other corpus), cross-validated, and scored *across domains*: trained on one corpus's
   questions only and tested on the other's.
@@ -416,7 +423,9 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
         "full": list(range(len(POOL_FEATURES))),
     }
 
-    def ranker(xs: np.ndarray, ys: np.ndarray, gs: np.ndarray) -> tuple[object, object]:
+    def ranker(
+        xs: np.ndarray, ys: np.ndarray, gs: np.ndarray, today_of: np.ndarray
+    ) -> tuple[object, object]:
         scaler = StandardScaler().fit(xs)
         scaler.scale_[scaler.scale_ == 0] = 1.0
         z = scaler.transform(xs)
@@ -427,8 +436,13 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
             pos, neg = idx[ys[idx] == 1], idx[ys[idx] == 0]
             if not len(pos) or not len(neg):
                 continue
+            # hard negatives: the wrong candidates today's ranking puts first (a
+            # headline that repeats the question, the person's other passages), plus
+            # random ones
+            hard = neg[np.argsort(-today_of[neg], kind="stable")[: args.hard]]
             for p in pos:
                 chosen = rng.choice(neg, size=min(len(neg), 20), replace=False)
+                chosen = np.unique(np.r_[chosen, hard])
                 diffs.append(z[p] - z[chosen])
         d = np.vstack(diffs)
         model = LogisticRegression(C=args.c, max_iter=2000, fit_intercept=False)
@@ -447,6 +461,19 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
             out.setdefault("all", []).append(int(any(r["pool_labels"][j] for j in top)))
         return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
 
+    def precision3(scores: np.ndarray) -> dict[str, float]:
+        """Share of the first three candidates that are right, over the person questions
+        (the scorer's P@3, before quotes are merged)."""
+        out: dict[str, list[float]] = {}
+        for i, r in enumerate(answerable):
+            if not r["person_route"]:
+                continue
+            s_ = scores[starts[i] : starts[i + 1]]
+            top = np.argsort(-s_, kind="stable")[:3]
+            key = f"{r['corpus']}/{r['kind']}"
+            out.setdefault(key, []).append(float(np.mean([r["pool_labels"][j] for j in top])))
+        return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
+
     today = (
         x[:, column["hand"]]
         + 100 * (x[:, column["said_statement"]] + x[:, column["said_mention"]])
@@ -455,21 +482,23 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
     print(f"pool ranking: {len(answerable)} answerable questions, {len(y)} candidates")
     print("  today (person path, else hand-set), hit@1:", hits(today, 1))
     print("  today (person path, else hand-set), hit@3:", hits(today, 3))
+    print("  today (person path, else hand-set), P@3 of person questions:", precision3(today))
     best_name, best_score = None, -1.0
     for name, cols in variants.items():
         held = np.zeros(len(y))
         for train, test in GroupKFold(n_splits=5).split(x, y, groups):
-            scaler, model = ranker(x[train][:, cols], y[train], groups[train])
+            scaler, model = ranker(x[train][:, cols], y[train], groups[train], today[train])
             held[test] = model.decision_function(scaler.transform(x[test][:, cols]))
         h1 = hits(held, 1)
         print(f"  learned '{name}', 5-fold held-out hit@1:", h1)
         print(f"  learned '{name}', 5-fold held-out hit@3:", hits(held, 3))
+        print(f"  learned '{name}', 5-fold held-out P@3 of person questions:", precision3(held))
         if h1["all"] > best_score:
             best_name, best_score = name, h1["all"]
     if args.pool_variant != "best":
         best_name = args.pool_variant
     cols = variants[best_name]
-    scaler, model = ranker(x[:, cols], y, groups)
+    scaler, model = ranker(x[:, cols], y, groups, today)
     mean, scale = np.zeros(len(POOL_FEATURES)), np.ones(len(POOL_FEATURES))
     weights = np.zeros(len(POOL_FEATURES))
     mean[cols], scale[cols], weights[cols] = scaler.mean_, scaler.scale_, model.coef_[0]
@@ -548,7 +577,7 @@ def main() -> None:
     c.add_argument("--work", type=Path, required=True)
     c.add_argument("--polnear-articles", type=int, default=320)
     c.add_argument("--squad", type=int, default=800)
-    c.add_argument("--speaker", type=int, default=400)
+    c.add_argument("--speaker", type=int, default=1200)
     c.add_argument("--corpora", nargs="+", default=["squad", "polnear"])
     f = sub.add_parser("fit")
     f.add_argument("work", type=Path)
@@ -559,6 +588,7 @@ def main() -> None:
     f.add_argument("--pool-out", type=Path, default=Path("index/qa/pool_model.json"))
     f.add_argument("--pool-variant", choices=["best", "combo", "full"], default="best")
     f.add_argument("--pool-only", action="store_true", help="train only the pool ranking")
+    f.add_argument("--hard", type=int, default=0, help="hard negatives per question")
     args = parser.parse_args()
     if args.command == "collect":
         asyncio.run(collect(args))

@@ -233,10 +233,14 @@ def order(pool: list[PoolCandidate], model: Linear) -> list[PoolCandidate]:
 
 
 def chosen(ranked: Sequence[PoolCandidate], margin: float, asks_said: bool) -> list[PoolCandidate]:
-    """The candidates to quote: those scored within ``margin`` of the best, and, for a
-    question asking what someone said, every pooled candidate of that person (their
-    statements are the answer, in the ranking's order)."""
+    """The candidates to quote: those scored within ``margin`` of the best. For a question
+    asking what someone said whose statements were found, every one of them (in the
+    ranking's order) and, before them, only the other candidates the ranking puts above
+    all of them: their statements are the answer unless the model prefers something else."""
     if not ranked:
         return []
     best = ranked[0].logit
-    return [c for c in ranked if c.logit >= best - margin or (asks_said and c.personal)]
+    if asks_said and any(c.personal for c in ranked):
+        first = next(c.logit for c in ranked if c.personal)
+        return [c for c in ranked if c.personal or c.logit >= max(first, best - margin)]
+    return [c for c in ranked if c.logit >= best - margin]
