@@ -244,6 +244,17 @@ class ExistingArticle:
     added_by: str | None
 
 
+def _existing_article(row: aiosqlite.Row) -> ExistingArticle:
+    return ExistingArticle(
+        row["pk"],
+        row["article_id"],
+        row["content_hash"],
+        row["title"],
+        row["passages"],
+        row["added_by"],
+    )
+
+
 @dataclass(frozen=True)
 class NewAttribution:
     start: int
@@ -373,14 +384,7 @@ class Store:
             ) as cursor:
                 row = await cursor.fetchone()
             if row is not None:
-                return ExistingArticle(
-                    row["pk"],
-                    row["article_id"],
-                    row["content_hash"],
-                    row["title"],
-                    row["passages"],
-                    row["added_by"],
-                )
+                return _existing_article(row)
         return None
 
     async def same_title_articles(
@@ -395,20 +399,7 @@ class Store:
             (collection, title, added_by, limit),
         ) as cursor:
             rows = await cursor.fetchall()
-        return [
-            (
-                ExistingArticle(
-                    row["pk"],
-                    row["article_id"],
-                    row["content_hash"],
-                    row["title"],
-                    row["passages"],
-                    row["added_by"],
-                ),
-                row["text"],
-            )
-            for row in rows
-        ]
+        return [(_existing_article(row), row["text"]) for row in rows]
 
     async def article_id_taken(self, collection: str, article_id: str) -> bool:
         async with self._db.execute(
