@@ -555,6 +555,11 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
     variants = {
         "combo": [column[n] for n in PERSON_FEATURES],
         "full": list(range(len(POOL_FEATURES))),
+        # the combination plus the corpus-independent general features: answer type,
+        # named entities and rare words held by the candidate
+        "combo_type": [
+            column[n] for n in (*PERSON_FEATURES, "type_missing", "entity_share", "rare_share")
+        ],
     }
 
     def ranker(
@@ -735,7 +740,9 @@ def main() -> None:
     f.add_argument("--margin", type=float, default=0.35)
     f.add_argument("--rank", choices=["learned", "handset"], default="handset")
     f.add_argument("--pool-out", type=Path, default=Path("index/qa/pool_model.json"))
-    f.add_argument("--pool-variant", choices=["best", "combo", "full"], default="best")
+    f.add_argument(
+        "--pool-variant", choices=["best", "combo", "full", "combo_type"], default="best"
+    )
     f.add_argument("--pool-only", action="store_true", help="train only the pool ranking")
     f.add_argument("--hard", type=int, default=0, help="hard negatives per question")
     f.add_argument(
