@@ -332,7 +332,7 @@ def fit(args: argparse.Namespace) -> None:
             start = position[i]
             scores = logit[start : start + len(r["rows"])]
             order = np.argsort(-scores, kind="stable")[:k]
-            out.setdefault(r["corpus"] + "/" + r["kind"], []).append(
+            out.setdefault(r["corpus"] + "/" + r["set"], []).append(
                 int(any(r["labels"][j] for j in order))
             )
         return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
