@@ -48,6 +48,9 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import news_questions
 
 from index.config import Settings
 from index.embedder import load_embedder
@@ -59,6 +62,7 @@ from index.qa.ranking import general_span, quote_span
 from index.qa.scope import Scope
 
 TARGET_ANSWERED = 0.985
+SETS = ("squad", "speaker", "news")
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -88,9 +92,7 @@ def training_sets(args: argparse.Namespace) -> tuple[Path, list[dict], Path, lis
     random.Random(11).shuffle(pool)
     squad_questions = pool[: args.squad]
 
-    articles = read_jsonl(eval_dir / "polnear_train" / "articles.jsonl")
-    random.Random(3).shuffle(articles)
-    kept = articles[: args.polnear_articles]
+    kept = news_questions.polnear_share(eval_dir, args.polnear_articles)
     ids = {a["id"] for a in kept}
     args.work.mkdir(parents=True, exist_ok=True)
     polnear_articles = args.work / "polnear_articles.jsonl"
@@ -102,6 +104,36 @@ def training_sets(args: argparse.Namespace) -> tuple[Path, list[dict], Path, lis
     ]
     random.Random(5).shuffle(speaker)
     return squad / "articles.jsonl", squad_questions, polnear_articles, speaker[: args.speaker]
+
+
+def news_set(args: argparse.Namespace, polnear_articles: Path) -> list[dict]:
+    """The hand-written general news questions (both parts: ``fit`` keeps the check part
+    out of every model and only reports it), checked to be about the ingested articles."""
+    answerable, unanswerable = news_questions.load(args.news)
+    ids = {json.loads(line)["id"] for line in polnear_articles.open(encoding="utf-8")}
+    missing = [q["qid"] for q in answerable if q["gold"][0]["article_id"] not in ids]
+    if missing:
+        raise SystemExit(f"news questions about articles not ingested: {missing[:5]}")
+    return answerable + unanswerable
+
+
+def question_set(record: dict) -> str:
+    """Which question set a collected row comes from: ``squad``, ``speaker`` or ``news``
+    (the hand-written general news questions, answerable or not)."""
+    if news_questions.is_news(record["qid"]):
+        return "news"
+    return "squad" if record["kind"] == "squad" else "speaker"
+
+
+def home_corpus(question: dict) -> str | None:
+    """The corpus that answers ``question`` (``None``: none does)."""
+    if not question["gold"]:
+        return None
+    return (
+        "polnear"
+        if news_questions.is_news(question["qid"])
+        else ("squad" if question["kind"] == "squad" else "polnear")
+    )
 
 
 def label(common: object, kind: str, gold: list[dict], article_id: str, quote: str) -> int:
@@ -154,9 +186,7 @@ async def collect_corpus(
         )
         pooled = await pipeline.rank_pool(scope, question["question"])
         result = pooled.general
-        answerable = any(True for _ in question["gold"]) and (
-            (corpus == "squad") == (question["kind"] == "squad")
-        )
+        answerable = home_corpus(question) == corpus
 
         def labelled(
             article_id: str, quote: str, question: dict = question, answerable: bool = answerable
@@ -180,7 +210,12 @@ async def collect_corpus(
             json.dumps(
                 {
                     "qid": question["qid"],
+                    "question": question["question"],
                     "corpus": corpus,
+                    "set": question_set(question),
+                    "split": news_questions.split_of(question["qid"])
+                    if news_questions.is_news(question["qid"])
+                    else "train",
                     "kind": question["kind"],
                     "answerable": answerable,
                     "person_route": pooled.person.asks_said,
@@ -204,20 +239,26 @@ async def collect_corpus(
 
 async def collect(args: argparse.Namespace) -> None:
     squad_articles, squad_questions, polnear_articles, speaker = training_sets(args)
+    news = news_set(args, polnear_articles) if "news" in args.sets else []
+    chosen = {"squad": squad_questions, "speaker": speaker}
     common = _load_common(args.eval)
     embedder = load_embedder()
     corpora = {"squad": squad_articles, "polnear": polnear_articles}
     for corpus, articles in corpora.items():
         if corpus not in args.corpora:
             continue
-        with (args.work / f"rows_{corpus}.jsonl").open("w", encoding="utf-8") as out:
+        suffix = "" if set(args.sets) == set(SETS) else "_" + "+".join(sorted(args.sets))
+        with (args.work / f"rows_{corpus}{suffix}.jsonl").open("w", encoding="utf-8") as out:
             settings = Settings(data_dir=args.work / f"{corpus}_data", seeds_dir=None)
             library = await Library.open(settings, embedder=embedder)
             try:
                 report = await library.ingest_paths([articles], collection="global")
                 print(f"{corpus}: {len(report.ingested)} articles", flush=True)
-                questions = squad_questions + speaker
+                questions = [
+                    q for name in ("squad", "speaker") if name in args.sets for q in chosen[name]
+                ]
                 random.Random(13).shuffle(questions)  # kinds interleaved: any prefix is usable
+                questions += news
                 await collect_corpus(library, corpus, questions, embedder, common, out, args.work)
             finally:
                 await library.close()
@@ -229,7 +270,21 @@ def fit(args: argparse.Namespace) -> None:
     from sklearn.model_selection import GroupKFold
     from sklearn.preprocessing import StandardScaler
 
-    records = [r for path in sorted(args.work.glob("rows_*.jsonl")) for r in read_jsonl(path)]
+    collected = [r for path in sorted(args.work.glob("rows_*.jsonl")) for r in read_jsonl(path)]
+    about = {q["qid"]: q.get("about") for q in news_questions.load()[1]}
+    texts = question_texts(args.eval) if any("question" not in r for r in collected) else {}
+    for r in collected:
+        r.setdefault("question", texts.get(r["qid"], ""))
+        r["set"] = question_set(r)
+        r.setdefault("split", "train")
+        r["about"] = about.get(r["qid"])
+    # the check part of the news questions is never fitted on, only reported
+    records = [r for r in collected if r["split"] != "check"]
+    check = [r for r in collected if r["split"] == "check"]
+    print(
+        f"{len(records)} training rows, {len(check)} check rows:",
+        {k: n for k, n in sorted(_count(records).items())},
+    )
     fit_pool(args, records)
     if args.pool_only:
         return
@@ -277,7 +332,7 @@ def fit(args: argparse.Namespace) -> None:
             start = position[i]
             scores = logit[start : start + len(r["rows"])]
             order = np.argsort(-scores, kind="stable")[:k]
-            out.setdefault(r["corpus"] + "/" + r["kind"], []).append(
+            out.setdefault(r["corpus"] + "/" + r["set"], []).append(
                 int(any(r["labels"][j] for j in order))
             )
         return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
@@ -326,14 +381,26 @@ def fit(args: argparse.Namespace) -> None:
         else:
             scores = model_.decision_function(scaler_.transform(np.array(rows))).tolist()
         order_ = sorted(range(len(rows)), key=lambda i: -scores[i])
-        facts = _Facts(r["entities"])
+        facts = _Facts(r["entities"], r["question"])
         return question_features(
-            facts, [scores[i] for i in order_], [rows[i] for i in order_], r["entities_known"]
+            facts,
+            [scores[i] for i in order_],
+            [rows[i] for i in order_],
+            r["entities_known"],
+            said_of(r),
         )
 
     qx = np.array([qrow(r, scaler, model) for r in records])
     qy = np.array([int(r["answerable"]) for r in records])
     corpus = np.array([r["corpus"] for r in records])
+    # who must keep TARGET_ANSWERED of its answerable questions: each corpus, or each
+    # question set of each corpus (the few general news questions weigh as much as SQuAD)
+    groups = np.array(
+        [r["corpus"] + ("/" + r["set"] if args.threshold_groups == "set" else "") for r in records]
+    )
+    # --bypass: a question asking what someone said whose statements are found is
+    # answered whatever the probability (the earlier pipeline.answer_question)
+    sure = np.array([bool(r["person_route"] and r["person_found"]) for r in records])
 
     def abstainer(xs: np.ndarray, ys: np.ndarray) -> tuple[StandardScaler, LogisticRegression]:
         s = StandardScaler().fit(xs)
@@ -343,36 +410,72 @@ def fit(args: argparse.Namespace) -> None:
     def probability(s: StandardScaler, m: LogisticRegression, xs: np.ndarray) -> np.ndarray:
         return m.predict_proba(s.transform(xs))[:, 1]
 
-    def threshold_for(p: np.ndarray, ys: np.ndarray, groups_: np.ndarray) -> float:
+    def threshold_for(
+        p: np.ndarray, ys: np.ndarray, groups_: np.ndarray, sure_: np.ndarray
+    ) -> float:
         """Highest threshold keeping >= TARGET_ANSWERED of each group's answerable ones."""
         limits = []
         for g in sorted(set(groups_)):
-            positive = np.sort(p[(groups_ == g) & (ys == 1)])
+            decided = ~sure_ if args.bypass else np.ones(len(ys), dtype=bool)
+            positive = np.sort(p[(groups_ == g) & (ys == 1) & decided])
             if len(positive):
                 limits.append(positive[int((1 - TARGET_ANSWERED) * len(positive))])
         return float(min(limits)) if limits else 0.5
 
-    def report(name: str, p: np.ndarray, ys: np.ndarray, t: float) -> None:
-        answered = float(np.mean(p[ys == 1] >= t)) if (ys == 1).any() else float("nan")
-        abstain = float(np.mean(p[ys == 0] < t)) if (ys == 0).any() else float("nan")
-        print(f"  {name}: answered {answered:.3f}, abstain {abstain:.3f} (threshold {t:.3f})")
+    def report(name: str, p: np.ndarray, recs: list[dict], t: float) -> None:
+        """Answered share of each answerable group and abstain share of each unanswerable
+        one ("corpus:question set", unanswerable news ones by sort), as ``answer_question``
+        decides (``--bypass``: as it did before, answering a found person's statements
+        whatever the probability)."""
+        cells: dict[str, list[int]] = {}
+        for chance, r in zip(p, recs, strict=True):
+            sure_ = bool(r["person_route"] and r["person_found"])
+            answered = chance >= t or (args.bypass and sure_)
+            if r["answerable"]:
+                key = f"{r['corpus']}:{r['set']} answered"
+                cells.setdefault(key, []).append(int(answered))
+            else:
+                about = "/" + r["about"] if r.get("about") else ""
+                key = f"{r['corpus']}:{r['set']}{about} abstain"
+                cells.setdefault(key, []).append(int(not answered))
+        text = ", ".join(f"{k} {np.mean(v):.3f}" for k, v in sorted(cells.items()))
+        print(f"  {name} (threshold {t:.3f}): {text}")
 
     print("abstention, cross-domain (threshold and weights from one corpus only):")
-    for train_corpus in ("squad", "polnear"):
+    for train_corpus, label_ in (("squad", "Wikipedia"), ("polnear", "news")):
         test_corpus = "polnear" if train_corpus == "squad" else "squad"
         tr, te = corpus == train_corpus, corpus == test_corpus
         if len(set(qy[tr])) < 2 or not te.any():
             continue
         s, m = abstainer(qx[tr], qy[tr])
-        t = threshold_for(probability(s, m, qx[tr]), qy[tr], corpus[tr])
-        report(
-            f"fit on {train_corpus}, scored on {test_corpus}", probability(s, m, qx[te]), qy[te], t
-        )
+        t = threshold_for(probability(s, m, qx[tr]), qy[tr], groups[tr], sure[tr])
+        test_records = [r for r, keep in zip(records, te, strict=True) if keep]
+        report(f"fit on {label_} -> {test_corpus}", probability(s, m, qx[te]), test_records, t)
+        if check:
+            cx = np.array([qrow(r, scaler, model) for r in check])
+            on = [r for r in check if r["corpus"] == test_corpus]
+            if on:
+                cp = probability(s, m, cx[[r["corpus"] == test_corpus for r in check]])
+                report(f"fit on {label_} -> news check part", cp, on, t)
+
+    # 5-fold cross-validation by question (weights and threshold from four folds)
+    held = np.zeros(len(qy))
+    fold_thresholds = np.zeros(len(qy))
+    qid_groups = np.array([r["qid"] for r in records])
+    for train, test in GroupKFold(n_splits=5).split(qx, qy, qid_groups):
+        s, m = abstainer(qx[train], qy[train])
+        t_ = threshold_for(probability(s, m, qx[train]), qy[train], groups[train], sure[train])
+        held[test] = probability(s, m, qx[test]) - t_ + 0.5
+        fold_thresholds[test] = t_
+    report("5-fold held-out, all corpora", held, records, 0.5)
+
     s, m = abstainer(qx, qy)
     p = probability(s, m, qx)
-    t = threshold_for(p, qy, corpus)
-    for c in ("squad", "polnear"):
-        report(f"fit on both, {c} (training data)", p[corpus == c], qy[corpus == c], t)
+    t = threshold_for(p, qy, groups, sure)
+    report("fit on all training rows (training data)", p, records, t)
+    if check:
+        cx = np.array([qrow(r, scaler, model) for r in check])
+        report("fit on all -> news check part", probability(s, m, cx), check, t)
     print("abstention weights:", dict(zip(QUESTION_FEATURES, np.round(m.coef_[0], 3), strict=True)))
     abstain = {
         "features": list(QUESTION_FEATURES),
@@ -398,6 +501,37 @@ def fit(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}")
 
 
+def question_texts(eval_dir: Path | None) -> dict[str, str]:
+    """Question texts by qid, for rows collected before they recorded them."""
+    if eval_dir is None:
+        raise SystemExit("these rows hold no question texts: give --eval")
+    paths = [
+        eval_dir / "squad_dev" / "questions_all.jsonl",
+        eval_dir / "polnear_train" / "questions.jsonl",
+    ]
+    texts = {q["qid"]: q["question"] for path in paths for q in read_jsonl(path)}
+    answerable, unanswerable = news_questions.load()
+    texts.update({q["qid"]: q["question"] for q in answerable + unanswerable})
+    return texts
+
+
+def said_of(record: dict) -> str | None:
+    """What was found of the person a question asks about (as :func:`pool.said`): any
+    pooled candidate that is their attributed statement, else their passages."""
+    if not (record["person_route"] and record["person_found"]):
+        return None
+    column = POOL_FEATURES.index("said_statement")
+    return "statement" if any(row[column] > 0 for row in record["pool_rows"]) else "mention"
+
+
+def _count(records: list[dict]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for r in records:
+        key = f"{r['corpus']}:{r['set']}:{'answerable' if r['answerable'] else 'unanswerable'}"
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
 def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
     """Train and cross-validate the one ranking of every candidate (``pool_model.json``).
 
@@ -421,6 +555,11 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
     variants = {
         "combo": [column[n] for n in PERSON_FEATURES],
         "full": list(range(len(POOL_FEATURES))),
+        # the combination plus the corpus-independent general features: answer type,
+        # named entities and rare words held by the candidate
+        "combo_type": [
+            column[n] for n in (*PERSON_FEATURES, "type_missing", "entity_share", "rare_share")
+        ],
     }
 
     def ranker(
@@ -456,7 +595,7 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
         for i, r in enumerate(answerable):
             s_ = scores[starts[i] : starts[i + 1]]
             top = np.argsort(-s_, kind="stable")[:k]
-            key = f"{r['corpus']}/{r['kind']}" + ("/person" if r["person_route"] else "")
+            key = f"{r['corpus']}/{r['set']}" + ("/person" if r["person_route"] else "")
             out.setdefault(key, []).append(int(any(r["pool_labels"][j] for j in top)))
             out.setdefault("all", []).append(int(any(r["pool_labels"][j] for j in top)))
         return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
@@ -565,8 +704,9 @@ class _Fixed:
 class _Facts:
     """The part of :class:`index.qa.features.QuestionFacts` that question rows need."""
 
-    def __init__(self, entities: list[str]):
+    def __init__(self, entities: list[str], question: str):
         self.entities = tuple(entities)
+        self.question = question
 
 
 def main() -> None:
@@ -579,16 +719,44 @@ def main() -> None:
     c.add_argument("--squad", type=int, default=800)
     c.add_argument("--speaker", type=int, default=1200)
     c.add_argument("--corpora", nargs="+", default=["squad", "polnear"])
+    c.add_argument(
+        "--sets",
+        nargs="+",
+        choices=SETS,
+        default=list(SETS),
+        help="question sets to ask (not all: rows go to rows_<corpus>_<sets>.jsonl)",
+    )
+    c.add_argument(
+        "--news",
+        type=Path,
+        default=news_questions.FOLDER,
+        help="folder of the hand-written news questions",
+    )
     f = sub.add_parser("fit")
     f.add_argument("work", type=Path)
     f.add_argument("--out", type=Path, default=Path("index/qa/qa_model.json"))
     f.add_argument("--c", type=float, default=1.0)
+    f.add_argument("--eval", type=Path, help="eval folder (rows without question texts)")
     f.add_argument("--margin", type=float, default=0.35)
     f.add_argument("--rank", choices=["learned", "handset"], default="handset")
     f.add_argument("--pool-out", type=Path, default=Path("index/qa/pool_model.json"))
-    f.add_argument("--pool-variant", choices=["best", "combo", "full"], default="best")
+    f.add_argument(
+        "--pool-variant", choices=["best", "combo", "full", "combo_type"], default="best"
+    )
     f.add_argument("--pool-only", action="store_true", help="train only the pool ranking")
     f.add_argument("--hard", type=int, default=0, help="hard negatives per question")
+    f.add_argument(
+        "--threshold-groups",
+        choices=["corpus", "set"],
+        default="corpus",
+        help="keep TARGET_ANSWERED of the answerable questions of each corpus or each set",
+    )
+    f.add_argument(
+        "--bypass",
+        action="store_true",
+        help="report (and set the threshold) as if a found person's statements were "
+        "answered whatever the probability (the pipeline before the news questions)",
+    )
     args = parser.parse_args()
     if args.command == "collect":
         asyncio.run(collect(args))

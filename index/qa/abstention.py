@@ -3,8 +3,11 @@
 The decision is a logistic regression (see :mod:`index.qa.model`) on features that do not
 depend on the corpus: the best candidates' ranking score, cosine and word coverage, the
 share of the question's rare words and named entities they hold, whether the question's
-named entities occur in the collection at all, and whether the expected answer type (a
-number, a date, a person, a place, an amount) is present.
+named entities occur in the collection at all, whether the expected answer type (a
+number, a date, a person, a place, an amount) is present, and whether the statements of
+the person a "what did X say" question names were found (and its other names are known).
+It is trained on SQuAD, PolNeAR speaker questions and hand-written general news questions
+(``benchmarks/train_qa.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ def answer_probability(
     logits: Sequence[float],
     rows: Sequence[Sequence[float]],
     entities_known: float,
+    said: str | None = None,
 ) -> float:
-    """Probability that the ranked candidates (best first) answer the question."""
-    row = features.question_features(facts, logits, rows, entities_known)
+    """Probability that the ranked candidates (best first) answer the question (``said``:
+    see :func:`index.qa.features.question_features`)."""
+    row = features.question_features(facts, logits, rows, entities_known, said)
     return probability(float(qa_model.abstain.logits([row])[0]))
 
 

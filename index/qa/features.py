@@ -211,8 +211,27 @@ QUESTION_FEATURES = (
     "entities_known",
     "has_entities",
     "type_missing",
+    "said_statement",
+    "said_mention",
+    "said_unknown",
+    "said_bare",
 )
-"""The features of a question and its best candidates, for abstention."""
+"""The features of a question and its best candidates, for abstention. For a question
+asking what someone said: ``said_statement`` is 1 when statements attributed to that
+person (or office) were found, ``said_mention`` when only passages naming them were, and
+``said_unknown`` is the share of the question's named entities that no article mentions
+when either was found (the statements of *a* president are no answer to "What did the
+Brazilian president say?"), and ``said_bare`` is 1 when statements were found for a
+question that asks nothing more than what the person said ("What did Whitfield say?"),
+whose few words make every cosine low."""
+
+
+_BARE_SAID = re.compile(r"\b(?:say|says|said|saying)\s*[?.!]*\s*$", re.I)
+
+
+def asks_only_said(question: str) -> bool:
+    """Whether the question ends at its speech verb ("What did Whitfield say?")."""
+    return bool(_BARE_SAID.search(question))
 
 
 @dataclass(frozen=True)
@@ -276,11 +295,24 @@ def question_features(
     scores: Sequence[float],
     rows: Sequence[Sequence[float]],
     entities_known: float,
+    said: str | None = None,
 ) -> list[float]:
     """The question's abstention features (see :data:`QUESTION_FEATURES`) from its ranked
-    candidates' scores and feature rows (best first)."""
+    candidates' scores and feature rows (best first); ``said``: for a question asking what
+    someone said, ``"statement"`` when their attributed statements were found,
+    ``"mention"`` when only passages naming them were."""
+    found = float(said in ("statement", "mention"))
+    said_row = [
+        float(said == "statement"),
+        float(said == "mention"),
+        found * (1.0 - entities_known),
+        float(said == "statement" and asks_only_said(facts.question)),
+    ]
     if not rows:
-        return [-10.0, 0.0, 0.0, 0.0, 0.0, entities_known, float(bool(facts.entities)), 1.0]
+        return [
+            *[-10.0, 0.0, 0.0, 0.0, 0.0, entities_known, float(bool(facts.entities)), 1.0],
+            *said_row,
+        ]
     top = rows[:3]
     column = {name: i for i, name in enumerate(RANK_FEATURES)}
     return [
@@ -292,4 +324,5 @@ def question_features(
         entities_known,
         float(bool(facts.entities)),
         min(r[column["type_missing"]] for r in top),
+        *said_row,
     ]

@@ -35,10 +35,12 @@ async def answer_question(
     """Answer ``question`` (already validated and embedded) from ``collections``;
     ``published_window`` keeps only articles published in a question's time frame.
 
-    A question asking what someone said is answered when that person's statements (or
-    passages naming them) are found; any other question when the abstention model
-    (:mod:`index.qa.abstention`) finds the general candidates likely to answer it. The
-    quotes come from the one ranking of all candidates (:func:`rank_pool`)."""
+    A question is answered when the abstention model (:mod:`index.qa.abstention`) finds
+    it likely to be answerable: from its best general candidates, whether its named
+    entities occur at all, and, for a question asking what someone said, whether that
+    person's statements were found (statements of *a* president do not answer "What did
+    the Brazilian president say?"). The quotes come from the one ranking of all
+    candidates (:func:`rank_pool`)."""
     scope = Scope(
         store,
         indexes,
@@ -50,13 +52,9 @@ async def answer_question(
     )
     result = await rank_pool(scope, question)
     general = result.general
-    sure = result.person.asks_said and bool(result.person.ranked)
-    _record(question, 1.0 if sure else general.probability)
+    _record(question, general.probability)
     qa_model = model.load()
-    if not sure and (
-        not general.ranked
-        or general.probability < abstention.threshold(qa_model, scope.article_ids)
-    ):
+    if not result.ranked or general.probability < abstention.threshold(qa_model, scope.article_ids):
         nearest = abstention.closest(general.found.candidates)
         title = general.found.passages[nearest.passage_id].title if nearest else None
         return answering.not_found(question, title)
@@ -87,7 +85,7 @@ async def rank_pool(scope: Scope, question: str) -> PoolRanking:
     with the pool model (:mod:`index.qa.pool`), and estimate answerability."""
     routed = route(question)
     person = await pool.person_candidates(scope, question, routed)
-    general = await rank_general(scope, question, routed.names)
+    general = await rank_general(scope, question, routed.names, pool.said(person))
     pooled = pool.build(general.facts, general.ranked, general.rows, general.found.passages, person)
     return PoolRanking(routed, person, general, pool.order(pooled, model.load_pool().rank))
 
@@ -107,8 +105,11 @@ class GeneralRanking:
     probability: float
 
 
-async def rank_general(scope: Scope, question: str, names: Sequence[str]) -> GeneralRanking:
-    """Retrieve, featurise and rank the general candidates; estimate answerability."""
+async def rank_general(
+    scope: Scope, question: str, names: Sequence[str], said: str | None = None
+) -> GeneralRanking:
+    """Retrieve, featurise and rank the general candidates; estimate answerability
+    (``said``: what was found of the person a question asks about, :func:`pool.said`)."""
     qa_model = model.load()
     facts = features.QuestionFacts.of(question, names)
     found = await candidates.general_candidates(scope, question)
@@ -117,15 +118,14 @@ async def rank_general(scope: Scope, question: str, names: Sequence[str]) -> Gen
     rows = ranking.general_rows(facts, found, attributions)
     ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
     known = await candidates.entities_known(scope.store, facts.entities, scope.collections)
-    chance = abstention.answer_probability(qa_model, facts, logits, rows, known)
+    chance = abstention.answer_probability(qa_model, facts, logits, rows, known, said)
     return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance)
 
 
 Recorder = Callable[[str, float], None]
 recorders: list[Recorder] = []
-"""Benchmarks append a function here to see each question's answer probability (a
-question asking what someone said whose statements were found counts as 1.0); nothing is
-recorded otherwise."""
+"""Benchmarks append a function here to see each question's answer probability; nothing
+is recorded otherwise."""
 
 
 def _record(question: str, chance: float) -> None:

@@ -144,6 +144,15 @@ def _ranked(
     return answering.rank_statements(found.statements, found.titles, topic)
 
 
+def said(person: PersonFound) -> str | None:
+    """For a question asking what someone said: ``"statement"`` when statements
+    attributed to them were found, ``"mention"`` when only passages naming them were;
+    else ``None`` (an abstention feature, :data:`index.qa.features.QUESTION_FEATURES`)."""
+    if not person.asks_said or not person.ranked:
+        return None
+    return "statement" if any(s.kind != "mention" for s in person.ranked) else "mention"
+
+
 def hand_score(row: Sequence[float]) -> float:
     """The previous hand-set score of a general feature row."""
     column = {name: i for i, name in enumerate(features.RANK_FEATURES)}

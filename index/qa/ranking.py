@@ -59,13 +59,39 @@ def quote_span(candidate: PoolCandidate, text: str, kind: str | None) -> tuple[i
     return general_span(text, candidate.start, candidate.end, kind)
 
 
+LONE_LINE_CHARS = 160
+"""A paragraph this short (a headline, a one-line paragraph) is quoted with the sentences
+that follow it: it matches a question's words but rarely holds the answer."""
+
+
 def general_span(text: str, start: int, end: int, kind: str | None) -> tuple[int, int]:
-    """``[start, end)`` grown by its next sentence where that fits, and on to the next
+    """``[start, end)`` grown by its next sentence where that fits (a lone short paragraph,
+    such as a headline, by the next paragraph's first sentences), and on to the next
     sentence holding the expected kind of answer when it lacks one."""
     start, end = answering.with_context(text, start, end, answering.CONTEXT_CHARS)
+    if end - start <= LONE_LINE_CHARS and _ends_paragraph(text, end):
+        end = _next_sentences(text, start, end)
     if kind is not None and not features.has_type(text[start:end], kind):
         end = _next_sentence_with(text, start, end, kind)
     return start, end
+
+
+def _ends_paragraph(text: str, end: int) -> bool:
+    """Whether only spaces stand between ``end`` and a line break (or the text's end)."""
+    rest = text[end : end + 200]
+    stripped = rest.lstrip(" \t")
+    return not stripped or stripped.startswith(("\n", "\r"))
+
+
+def _next_sentences(text: str, start: int, end: int) -> int:
+    """The end of the next two sentences after ``end``, as far as the quote stays within
+    :data:`~index.answer.CONTEXT_CHARS`."""
+    following = [s for s in split_sentences(text, end, min(len(text), end + 600)) if s[0] >= end]
+    for _sentence_start, sentence_end in following[:2]:
+        if sentence_end - start > answering.CONTEXT_CHARS:
+            break
+        end = sentence_end
+    return end
 
 
 def _next_sentence_with(text: str, start: int, end: int, kind: str) -> int:
