@@ -240,9 +240,9 @@ class TieredIndex:
         self.main_checks: dict[str, int] = {}
         """CRC-32s of the saved main file's header and ids (see :func:`_ivf_checks`)."""
         self.damaged = False
-        self.verifying: threading.Thread | None = None
-        """The background check of a mapped main file (tests wait for it)."""
         """Set when the background check finds the main file damaged (rebuild it)."""
+        self.verifying: threading.Thread | None = None
+        """The background check of a mapped main file (a merge waits for it)."""
         self.on_merged: Callable[[], None] | None = None
         """Called (from the merge thread) when a merge replaced the main index."""
 
@@ -349,8 +349,8 @@ class TieredIndex:
         """Start a merge (the caller holds the lock). A flat main that stays flat takes
         the delta at once (at most ``exact_max`` vectors: milliseconds); otherwise a new
         main is built in a background thread."""
-        if self._merging is not None or self._delta.ntotal == 0:
-            return
+        if self._merging is not None or self._delta.ntotal == 0 or self.damaged:
+            return  # a damaged index is replaced by a rebuild, not merged
         ids, vectors = _flat_contents(self._delta, self.dimension)
         if self.exact and len(self) <= self.exact_max:
             _add_in_chunks(self._main, ids, vectors)
@@ -387,6 +387,12 @@ class TieredIndex:
                 main = _new_main(all_ids, np.concatenate([main_vectors, vectors]), -1)
                 held = np.sort(all_ids)
             else:
+                if old_path is not None and not self._verified():
+                    # A copy of a damaged file, saved under a fresh checksum, would keep
+                    # its damage for good: the delta waits for the rebuild instead.
+                    with self._lock:
+                        self._merging = None
+                    return
                 main = _copy(old_main, old_path)
                 if len(dead):
                     main.remove_ids(dead)
@@ -411,6 +417,12 @@ class TieredIndex:
                 self._start_merge()
         if self.on_merged is not None:
             self.on_merged()
+
+    def _verified(self) -> bool:
+        """Wait for the background check of a mapped main file; whether it is intact."""
+        if self.verifying is not None:
+            self.verifying.join()
+        return not self.damaged
 
     # -- saving --------------------------------------------------------------------------
 

@@ -308,6 +308,30 @@ def test_a_mapped_index_is_checked_in_the_background(tmp_path: Path) -> None:
     assert directory.load("global", manifest) is None  # refused at once
 
 
+def test_a_damaged_mapped_index_is_not_merged_into_a_new_main(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A merge copies the mapped main: from a damaged file the copy would be saved under a
+    fresh checksum and its damage never found again. The delta waits for the rebuild."""
+    monkeypatch.setattr(vectors, "DELTA_MIN", 5)
+    ids, vectors_ = np.arange(1, 321, dtype=np.int64), unit(320, 7)
+    directory = IndexDirectory(tmp_path, exact_max=100)
+    manifest = Manifest("m", DIMENSION, 300, 1)
+    built = TieredIndex.build(ids[:300], vectors_[:300], DIMENSION, exact_max=100)
+    directory.save("global", built, manifest)
+    (main,) = tmp_path.glob("*.main")
+    _flip_codes(main)
+    loaded = directory.load("global", manifest)
+    assert loaded is not None and loaded._main_path is not None
+    merged = threading.Event()
+    loaded.on_merged = merged.set
+    loaded.add(ids[300:], vectors_[300:])  # 20 >= DELTA_MIN: a merge would start
+    loaded.wait_merged()
+    assert loaded.damaged and not merged.is_set()
+    assert loaded._main_path == main and loaded._delta.ntotal == 20 and len(loaded) == 320
+    assert loaded.search(vectors_[310], 1)[0][0] == 311
+
+
 async def test_library_rebuilds_an_approximate_index_found_damaged_after_start(
     settings: Settings, embedder: object, caplog: pytest.LogCaptureFixture
 ) -> None:
