@@ -252,11 +252,16 @@ class Ingester:
     async def _earlier_version(
         self, collection: str, article: ArticleInput, added_by: str | None
     ) -> ExistingArticle | None:
-        """A stored article this one is an edit of (same title and adder, mostly same text)."""
+        """A stored article this one is an edit of (same title and adder, mostly same text,
+        itself known only by its text: one with a URL is updated through its URL, and a
+        pasted copy must not drop that URL, its source and its date)."""
         for stored, text in await self.store.same_title_articles(
             collection, article.title, added_by
         ):
             if is_revision(text, article.text):
+                full = await self.store.article_by_pk(stored.pk)
+                if full is not None and full.url:
+                    continue
                 return stored
         return None
 

@@ -53,3 +53,22 @@ async def test_someone_elses_same_titled_text_is_their_own_article(library: Libr
     )
     assert report.ingested[0].status == "added"
     assert await library.count_articles(collections=["guild:1"]) == 2
+
+
+async def test_a_pasted_copy_does_not_replace_an_article_known_by_its_url(
+    library: Library,
+) -> None:
+    fetched = ArticleInput(
+        title=HARBOR.title,
+        text=HARBOR.text,
+        url="https://news.example/harbor",
+        source="Harbor Gazette",
+        published="2026-11-30",
+    )
+    await library.ingest([fetched], collection="global")
+    pasted = ArticleInput(title=HARBOR.title, text=HARBOR.text + "\n\nThe mayor agreed.")
+    report = await library.ingest([pasted], collection="global")
+    assert report.ingested[0].status == "added"
+    stored = {a.url: a for a in await library.list_articles(collections=["global"])}
+    kept = stored["https://news.example/harbor"]
+    assert kept.source == "Harbor Gazette" and kept.published == "2026-11-30"
