@@ -72,8 +72,8 @@ count holds it: measured ≥ .98 needs ~90 probes at 50k and 100k passages (real
 vectors: .986 / .986 with 90 / 79), ~100 at 300k and ~120 at 1M (stand-in vectors, which
 measured within .005 of real ones at 50k and 100k); 160 leaves a margin (1M: ~.987)."""
 STALE_MAIN_SECONDS = 300
-"""Main files no state names any more are deleted once this old (readers may still hold
-an older state for a moment)."""
+"""Main files no state names any more are deleted this long after they stopped being
+named (readers may still hold an older state for a moment, or be checking the file)."""
 _CHECK_CHUNK = 1 << 24
 
 
@@ -582,8 +582,26 @@ class IndexDirectory:
         body = ids.tobytes() + vectors.astype(np.float32).tobytes() + tombstones.tobytes()
         head = json.dumps(header).encode()
         prefix = _MAGIC + struct.pack("<II", len(head), zlib.crc32(head + body))
+        previous = self._named_main(collection)
+        if previous is not None and previous != main_file:
+            # Its grace period (STALE_MAIN_SECONDS) starts now, not when it was written:
+            # another process may have just read the state naming it, or mapped it.
+            with contextlib.suppress(OSError):
+                os.utime(self.folder / previous)
         _write_atomically(self.state_path(collection), [prefix, head, body])
         self._collect_garbage(stem, keep=main_file)
+
+    def _named_main(self, collection: str) -> str | None:
+        """The main file the saved state of ``collection`` names (``None``: none readable)."""
+        try:
+            with self.state_path(collection).open("rb") as handle:
+                prefix = handle.read(len(_MAGIC) + 8)
+                if not prefix.startswith(_MAGIC):
+                    return None
+                length, _ = struct.unpack_from("<II", prefix, len(_MAGIC))
+                return str(json.loads(handle.read(length))["main"]["file"])
+        except (OSError, ValueError, KeyError, TypeError, struct.error):
+            return None
 
     def _collect_garbage(self, stem: str, keep: str) -> None:
         now = time.time()

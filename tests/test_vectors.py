@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 import textwrap
@@ -268,6 +269,27 @@ def test_a_merge_runs_in_the_background_while_searches_adds_and_removals_go_on(
             assert top[0] == position + 1
     index.add(ids[430:431], vectors_[430:431])  # a removed id comes back
     assert index.search(vectors_[430], 1)[0][0] == 431 and len(index) == 468
+
+
+def test_a_replaced_main_file_is_kept_for_a_while_after_it_stopped_being_named(
+    tmp_path: Path,
+) -> None:
+    """The grace period of an old main file counts from when a newer state replaced it,
+    not from when it was written (a file in use for days is old the moment it is
+    replaced; another process may be reading or checking it)."""
+    directory = IndexDirectory(tmp_path, exact_max=100)
+    ids, vectors_ = np.arange(1, 301, dtype=np.int64), unit(300, 8)
+    first = TieredIndex.build(ids[:200], vectors_[:200], DIMENSION, exact_max=100)
+    directory.save("global", first, Manifest("m", DIMENSION, 200, 1))
+    (old,) = tmp_path.glob("*.main")
+    written_long_ago = time.time() - 10 * vectors.STALE_MAIN_SECONDS
+    os.utime(old, (written_long_ago, written_long_ago))
+    second = TieredIndex.build(ids, vectors_, DIMENSION, exact_max=100)
+    directory.save("global", second, Manifest("m", DIMENSION, 300, 2))
+    assert old.exists() and len(list(tmp_path.glob("*.main"))) == 2
+    os.utime(old, (written_long_ago, written_long_ago))  # the grace period is over
+    directory.save("global", second, Manifest("m", DIMENSION, 300, 2))
+    assert not old.exists() and len(list(tmp_path.glob("*.main"))) == 1
 
 
 def _flip_codes(path: Path) -> None:
