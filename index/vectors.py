@@ -608,7 +608,11 @@ class IndexDirectory:
         for path in self.folder.glob(f"{stem}*"):
             name = path.name
             old_format = name in (f"{stem}.faiss", f"{stem}.json")
-            stale_main = name.endswith(".main") and name != keep
+            # exactly <stem>-<crc>-<bytes>.main: a collection whose own stem begins with
+            # this one's (collection "a" and one named "a-<its digest>") keeps its files
+            stale_main = name != keep and re.fullmatch(
+                rf"{re.escape(stem)}-[0-9a-f]{{8}}-\d+\.main", name
+            )
             with contextlib.suppress(OSError):
                 if old_format or (stale_main and now - path.stat().st_mtime > STALE_MAIN_SECONDS):
                     path.unlink()

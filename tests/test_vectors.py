@@ -292,6 +292,22 @@ def test_a_replaced_main_file_is_kept_for_a_while_after_it_stopped_being_named(
     assert not old.exists() and len(list(tmp_path.glob("*.main"))) == 1
 
 
+def test_saving_one_collection_never_deletes_anothers_main_file(tmp_path: Path) -> None:
+    directory = IndexDirectory(tmp_path)
+    other = f"a-{vectors.collection_file_stem('a').split('-')[-1]}"  # its stem starts with a's
+    assert vectors.collection_file_stem(other).startswith(vectors.collection_file_stem("a"))
+    ids, vectors_ = np.arange(1, 11, dtype=np.int64), unit(10, 9)
+    directory.save(other, TieredIndex.build(ids, vectors_, DIMENSION), Manifest("m", 32, 10, 1))
+    (theirs,) = tmp_path.glob("*.main")
+    long_ago = time.time() - 10 * vectors.STALE_MAIN_SECONDS
+    os.utime(theirs, (long_ago, long_ago))
+    directory.save(
+        "a", TieredIndex.build(ids[:5], vectors_[:5], DIMENSION), Manifest("m", 32, 5, 1)
+    )
+    assert theirs.exists()
+    assert directory.load(other, Manifest("m", DIMENSION, 10, 1)) is not None
+
+
 def _flip_codes(path: Path) -> None:
     """Flip bytes in the vector codes of a saved IVF main (not its header or ids)."""
     import faiss
