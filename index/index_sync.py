@@ -19,6 +19,7 @@ from index.embedder import Embedder
 from index.store import Store
 from index.vectors import (
     TRAIN_PER_LIST,
+    UNCOUNTED,
     IndexDirectory,
     Manifest,
     TieredIndex,
@@ -28,6 +29,9 @@ from index.vectors import (
 )
 
 log = logging.getLogger(__name__)
+
+COUNT_CHECK_DELAY = 3.0
+"""Seconds after loading a saved index before its size is checked against the database."""
 
 
 class IndexSync:
@@ -59,6 +63,8 @@ class IndexSync:
         self.indexes: dict[str, TieredIndex] = {}
         self.generations: dict[str, int] = {}
         self.dirty: set[str] = set()
+        self.count_check_delay = COUNT_CHECK_DELAY
+        self._checks: set[asyncio.Task[None]] = set()
 
     def manifest(self, generation: int, count: int) -> Manifest:
         return Manifest(self.embedder.name, self.embedder.dimension, count, generation)
@@ -75,18 +81,44 @@ class IndexSync:
         if current is not None and not damaged and self.generations.get(collection) == generation:
             return
         await self.check_model()
-        count = await self.store.count_passages(collection)
-        expected = self.manifest(generation, count)
         index = None
-        if not damaged:
+        if not damaged:  # its passage count is checked later (counting 1M takes ~0.3 s)
+            expected = self.manifest(generation, UNCOUNTED)
             index = await asyncio.to_thread(self.directory.load, collection, expected)
         if index is None:
+            count = await self.store.count_passages(collection)
             index = await self.rebuild(collection, count)
             if generation:
                 log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
                 self.dirty.add(collection)
+        else:
+            task = asyncio.create_task(self._check_count(collection, index))
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
         self._track(collection, index)
         self.generations[collection] = generation
+
+    async def _check_count(self, collection: str, index: TieredIndex) -> None:
+        """A moment after ``index`` was loaded (off the first question), compare its size
+        with the database's passage count; a mismatch marks it damaged (rebuilt on the
+        next :meth:`sync`). Generations already tell a stale file; this is a second guard."""
+        await asyncio.sleep(self.count_check_delay)
+        async with self.write_lock:
+            if self.indexes.get(collection) is not index:
+                return
+            generation = (await self.store.generations()).get(collection, 0)
+            if generation != self.generations.get(collection):
+                return  # changed meanwhile: the next sync reloads it
+            count = await self.store.count_passages(collection)
+            if count != len(index):
+                log.warning(
+                    "the saved vector index of %r holds %d passages, the database %d; "
+                    "rebuilding it",
+                    collection,
+                    len(index),
+                    count,
+                )
+                index.damaged = True
 
     def _track(self, collection: str, index: TieredIndex) -> None:
         """Hold ``index`` as the collection's; a background merge marks it to be saved."""
@@ -205,7 +237,10 @@ class IndexSync:
 
     async def close(self) -> None:
         """Wait for background merges (a short-lived process, such as one CLI command,
-        would otherwise lose them), then :meth:`save_dirty`."""
+        would otherwise lose them), then :meth:`save_dirty`; pending count checks are
+        dropped."""
+        for task in list(self._checks):
+            task.cancel()
         for index in list(self.indexes.values()):
             await asyncio.to_thread(index.wait_merged)
         await self.save_dirty()

@@ -45,7 +45,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -97,6 +97,17 @@ class Manifest:
     dimension: int
     count: int
     generation: int
+
+    def matches(self, expected: Manifest) -> bool:
+        """Equal to ``expected``, whose count may be ``UNCOUNTED`` (not compared)."""
+        if expected.count == UNCOUNTED:
+            return replace(self, count=UNCOUNTED) == expected
+        return self == expected
+
+
+UNCOUNTED = -1
+"""A :class:`Manifest` count meaning "not known": a load then checks the index against the
+count its own state file names (the caller compares with the database later)."""
 
 
 class VectorIndex(Protocol):
@@ -622,7 +633,7 @@ class IndexDirectory:
             raise ValueError("state checksum mismatch")
         header = json.loads(raw[offset : offset + head_length])
         manifest = Manifest(**{key: header[key] for key in Manifest.__dataclass_fields__})
-        if manifest != expected:
+        if not manifest.matches(expected):
             return None
         described = header["main"]
         main_path = self.folder / described["file"]
@@ -662,7 +673,7 @@ class IndexDirectory:
             index._dead.update(int(i) for i in tombstones)
         if delta:
             index._delta.add_with_ids(vectors.reshape(delta, dimension).copy(), ids.copy())
-        if len(index) != expected.count:
+        if len(index) != manifest.count:
             return None
         if mapped is not None:
             _verify_in_background(index, mapped, described["crc32"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -371,5 +373,31 @@ async def test_closing_finishes_a_background_merge_and_saves_it(
         index = reopened._indexes["global"]
         assert index.kind == "ivf-sq8" and index._delta.ntotal == 0 and index._merging is None
         assert answer.quotes[0].article_id == "orchard-frost"
+    finally:
+        await reopened.close()
+
+
+async def test_an_index_whose_size_differs_from_the_database_is_rebuilt_after_loading(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    await library.ingest([HARBOR, ORCHARD], collection="global")
+    await library.close()
+    with sqlite3.connect(settings.database_path) as db:  # behind the library's back
+        db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
+    reopened = await Library.open(settings, embedder=HashingEmbedder())
+    reopened._index_sync.count_check_delay = 0
+    try:
+        with caplog.at_level(logging.WARNING):
+            await reopened.ask("apple orchards frost", collections=["global"])
+            loaded = reopened._indexes["global"]  # same generation: loaded, not yet counted
+            for _ in range(100):
+                if loaded.damaged:
+                    break
+                await asyncio.sleep(0.01)
+        assert loaded.damaged and "rebuilding it" in caplog.text
+        await reopened.ask("apple orchards frost", collections=["global"])
+        rebuilt = reopened._indexes["global"]
+        assert rebuilt is not loaded and len(rebuilt) == (await reopened.stats()).passages
     finally:
         await reopened.close()
