@@ -10,6 +10,7 @@ change; :meth:`IndexSync.save_dirty` writes changed indexes back to disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
@@ -215,8 +216,15 @@ class IndexSync:
         self.dirty.add(collection)
 
     async def save_dirty(self) -> None:
-        """Write changed indexes to disk (under the write lock). An index that cannot be
-        written (a damaged data folder) is reported and rebuilt from the database later."""
+        """Write changed indexes to disk: new main files first, without the write lock
+        (questions wait for it), then the small state files under it. An index that
+        cannot be written (a damaged data folder) is reported and rebuilt from the
+        database later."""
+        for collection in sorted(self.dirty):
+            index = self.indexes.get(collection)
+            if index is not None and not index.exact:
+                with contextlib.suppress(OSError):  # reported below, under the lock
+                    await asyncio.to_thread(self.directory.write_main, collection, index)
         async with self.write_lock:
             for collection in sorted(self.dirty):
                 self.dirty.discard(collection)

@@ -568,22 +568,13 @@ class IndexDirectory:
 
         Raises ``OSError`` when the folder cannot be written (the caller reports it).
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
         stem = collection_file_stem(collection)
+        main_file, checks = self.write_main(collection, index)
         with index._lock:
-            main, main_path, main_file = index._main, index._main_path, index.main_file
-            kind, checks = index.kind, index.main_checks
+            if index.main_file != main_file:  # a merge replaced the main meanwhile
+                main_file, checks = self.write_main(collection, index)
+            kind = index.kind
             ids, vectors, tombstones = index.delta_arrays()
-        if main_file is None or not (self.folder / main_file).is_file():
-            data = _main_data(index, main, main_path)
-            checks = {} if kind == "flat" else _ivf_checks(main, data)
-            main_file = f"{stem}-{zlib.crc32(data):08x}-{len(data)}.main"
-            # Written even when a file of that name exists: it may be a damaged copy.
-            _write_atomically(self.folder / main_file, [data])
-            del data
-            with index._lock:
-                if index._main is main:
-                    index.main_file, index.main_checks = main_file, checks
         size = (self.folder / main_file).stat().st_size
         crc = int(main_file.split("-")[-2], 16)
         header = {
@@ -598,6 +589,27 @@ class IndexDirectory:
         prefix = _MAGIC + struct.pack("<II", len(head), zlib.crc32(head + body))
         _write_atomically(self.state_path(collection), [prefix, head, body])
         self._collect_garbage(stem, keep=main_file)
+
+    def write_main(self, collection: str, index: TieredIndex) -> tuple[str, dict[str, int]]:
+        """Write the index's main file unless it is saved already; returns its name and
+        checks. Callers may run this without the library's write lock (a main file is
+        immutable and content-named), so that writing one of 400 MB holds up no question.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with index._lock:
+            main, main_path, main_file = index._main, index._main_path, index.main_file
+            kind, checks = index.kind, index.main_checks
+        if main_file is not None and (self.folder / main_file).is_file():
+            return main_file, checks
+        data = _main_data(index, main, main_path)
+        checks = {} if kind == "flat" else _ivf_checks(main, data)
+        main_file = f"{collection_file_stem(collection)}-{zlib.crc32(data):08x}-{len(data)}.main"
+        # Written even when a file of that name exists: it may be a damaged copy.
+        _write_atomically(self.folder / main_file, [data])
+        with index._lock:
+            if index._main is main:
+                index.main_file, index.main_checks = main_file, checks
+        return main_file, checks
 
     def _collect_garbage(self, stem: str, keep: str) -> None:
         now = time.time()
