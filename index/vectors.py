@@ -266,9 +266,10 @@ class TieredIndex:
         self.main_checks: dict[str, int] = {}
         """CRC-32s of the saved main file's header and ids (see :func:`_ivf_checks`)."""
         self.damaged = False
+        """Set when the background check finds the main file damaged, or a merge failed:
+        :mod:`index.index_sync` then rebuilds the index from the database."""
         self.verifying: threading.Thread | None = None
         """The background check of a mapped main file (tests wait for it)."""
-        """Set when the background check finds the main file damaged (rebuild it)."""
         self.on_merged: Callable[[], None] | None = None
         """Called (from the merge thread) when a merge replaced the main index."""
 
@@ -420,9 +421,10 @@ class TieredIndex:
                 set_nprobe(main)
                 held = _ivf_ids(main)
         except Exception:
-            log.exception("merging the vector index delta failed; it stays in the delta")
+            log.exception("merging the vector index delta failed; the index is rebuilt")
             with self._lock:
                 self._merging = None
+                self.damaged = True
             return
         with self._lock:
             gone = np.array(sorted(set(self._gone)), dtype=np.int64)

@@ -401,3 +401,21 @@ async def test_an_index_whose_size_differs_from_the_database_is_rebuilt_after_lo
         assert rebuilt is not loaded and len(rebuilt) == (await reopened.stats()).passages
     finally:
         await reopened.close()
+
+
+def test_a_failed_merge_keeps_the_index_usable_and_marks_it_for_rebuild(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(vectors, "DELTA_MIN", 50)
+    ids, vectors_ = np.arange(1, 501, dtype=np.int64), unit(500, 8)
+    index = TieredIndex.build(ids[:400], vectors_[:400], DIMENSION, exact_max=100)
+
+    def broken_copy(main: object, path: object) -> object:
+        raise RuntimeError("the main file vanished")
+
+    monkeypatch.setattr(vectors, "_copy", broken_copy)
+    with caplog.at_level(logging.ERROR):
+        index.add(ids[400:], vectors_[400:])
+        index.wait_merged()
+    assert index.damaged and "merging the vector index delta failed" in caplog.text
+    assert len(index) == 500 and index.search(vectors_[450], 1)[0][0] == 451
