@@ -14,6 +14,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+import faiss
 import numpy as np
 
 from index.embedder import Embedder
@@ -135,26 +136,31 @@ class IndexSync:
     async def rebuild(self, collection: str, count: int) -> TieredIndex:
         """A new index of every vector of ``collection`` stored in the database.
 
-        Above ``exact_max`` the IVF lists are trained on a random sample read first; the
-        rest is then read in batches, each added while the next is read."""
+        Above ``exact_max`` the IVF lists are trained on a random sample read first, while
+        the vectors are read in batches; each batch is added while the next is read."""
         dimension = self.embedder.dimension
         if count > self.exact_max:
             sample = ivf_lists(count) * TRAIN_PER_LIST
             _, training = await self.store.sample_embeddings(collection, dimension, 2 * sample)
-            if len(training) >= sample // 2:
-                main = await asyncio.to_thread(train_ivf, training, count)
-                del training
+            if len(training) >= min(sample, count) // 2:  # else: sparse ids, read it all
+                training_done = asyncio.ensure_future(asyncio.to_thread(train_ivf, training, count))
+                waiting: list[tuple[np.ndarray, np.ndarray]] = []  # read while training
                 adding: asyncio.Future[None] | None = None
                 async for batch_ids, batch in self.store.iter_embeddings(
                     collection, dimension, batch=50_000
                 ):
+                    waiting.append((batch_ids, batch))
+                    if not training_done.done():
+                        continue
+                    main = training_done.result()
                     if adding is not None:
                         await adding
-                    adding = asyncio.ensure_future(
-                        asyncio.to_thread(main.add_with_ids, batch, batch_ids)
-                    )
+                    adding = asyncio.ensure_future(asyncio.to_thread(_add_all, main, waiting))
+                    waiting = []
+                main = await training_done
                 if adding is not None:
                     await adding
+                await asyncio.to_thread(_add_all, main, waiting)
                 set_nprobe(main)
                 return TieredIndex(dimension, exact_max=self.exact_max, main=main)
         ids = np.empty(count, dtype=np.int64)
@@ -252,3 +258,8 @@ class IndexSync:
         for index in list(self.indexes.values()):
             await asyncio.to_thread(index.wait_merged)
         await self.save_dirty()
+
+
+def _add_all(main: faiss.Index, batches: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    for ids, vectors in batches:
+        main.add_with_ids(vectors, ids)
