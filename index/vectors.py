@@ -68,8 +68,9 @@ vectors of recombined real passages (load 6-8 on 2 cores):
 - HNSW-SQ4 (M=24, efSearch 512, the previous choice): .973, 0.8 ms, build 35 s, 396 B.
 
 On the benchmark's stand-in vectors IVF measured within ~.01 of real ones (50k, 100k); at
-1M (stand-in) IVF-SQ8 gets .987-.992 with 160-250 probes and builds in 20-30 s on 2
-loaded cores, where HNSW took 143-380 s and .80."""
+1M (stand-in) IVF-SQ8 gets .987-.992 with 160-250 probes; a rebuild from SQLite takes
+22-37 s on these 2 cores at load 5.5-7 (``benchmarks/scale.py``, ``index_upkeep.py``),
+where HNSW took 143-380 s for .80."""
 DELTA_MIN = 5_000
 DELTA_SHARE = 0.02
 TRAIN_PER_LIST = 25
