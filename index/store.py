@@ -713,6 +713,7 @@ class Store:
         *,
         passage_range: tuple[int, int] | None = None,
         filter_collections: bool = True,
+        newest: int | None = None,
     ) -> list[tuple[int, float]]:
         """``(passage_id, bm25)`` for an FTS5 MATCH expression over the passage texts of
         ``collections`` (optionally only ids in ``passage_range``); lower bm25 is better.
@@ -722,6 +723,10 @@ class Store:
         collections hold most of the passages, that filter costs more than it saves: with
         ``filter_collections=False`` it is left out and the caller filters the hits
         (:meth:`in_collections`).
+
+        With ``newest``, only the ``newest`` most recently added matching passages are
+        scored (see :meth:`_newest_bound`): scoring costs time per match, so a common
+        term (a frequent surname) is bounded instead of scored over the whole library.
         """
         if not collections:
             return []
@@ -732,23 +737,53 @@ class Store:
         if passage_range is not None:
             where += " AND rowid BETWEEN ? AND ?"
             args += list(passage_range)
+        if newest is not None:
+            lowest = await self._newest_bound("passages_fts", expression, newest)
+            if lowest is not None:
+                where += " AND rowid >= ?"
+                args.append(lowest)
         return await self._fts(
             "SELECT rowid, bm25(passages_fts, 1.0, 0.0) AS score FROM passages_fts "
             f"WHERE {where} ORDER BY score LIMIT ?",
             (*args, limit),
         )
 
+    async def _newest_bound(self, table: str, expression: str, newest: int) -> int | None:
+        """The rowid of the ``newest``-th highest-rowid row of ``table`` matching
+        ``expression`` (``None`` if fewer match). Walking a doclist without scoring is
+        several times cheaper than scoring it, so this costs little next to what it saves."""
+        if newest < 1:
+            return None
+        found = await self._fts(
+            f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (expression, newest - 1),
+        )
+        return found[0][0] if found else None
+
     async def title_search(
-        self, match: str, collections: Sequence[str], limit: int
+        self,
+        match: str,
+        collections: Sequence[str],
+        limit: int,
+        *,
+        newest: int | None = None,
     ) -> list[tuple[int, float]]:
-        """``(article_pk, bm25)`` of the articles whose title matches ``match``."""
+        """``(article_pk, bm25)`` of the articles whose title matches ``match`` (with
+        ``newest``, among the ``newest`` most recently added matching titles only)."""
         if not collections:
             return []
         expression = f"{collection_filter(collections)} AND title : ({match})"
+        where, args = "titles_fts MATCH ?", [expression]
+        if newest is not None:
+            lowest = await self._newest_bound("titles_fts", expression, newest)
+            if lowest is not None:
+                where += " AND rowid >= ?"
+                args.append(lowest)
         return await self._fts(
             "SELECT rowid, bm25(titles_fts, 1.0, 0.0) AS score FROM titles_fts "
-            "WHERE titles_fts MATCH ? ORDER BY score LIMIT ?",
-            (expression, limit),
+            f"WHERE {where} ORDER BY score LIMIT ?",
+            (*args, limit),
         )
 
     async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:

@@ -61,16 +61,23 @@ async def person_statements(
     attributed = answering.matching_attributions(
         await store.attributions_by_surname(keys, collections, MAX_SURNAME_ATTRIBUTIONS), names
     )
-    hits = await keyword_search(store, [], collections, 100, required=keys)
-    if topic:  # passages naming the person in articles about the topic (title or text)
-        hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
-    mentioning = await store.passages(passage_id for passage_id, _ in hits)
-    article_pks = list(
-        dict.fromkeys(
-            [a.article_pk for a in attributed]
-            + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
+    article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
+    if len(article_pks) < MAX_PERSON_ARTICLES:  # else mentions could not add an article
+        hits = await keyword_search(store, [], collections, 100, required=keys)
+        if topic:  # passages naming the person in articles about the topic (title or text)
+            hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
+        mentioning = await store.passages(passage_id for passage_id, _ in hits)
+        article_pks = list(
+            dict.fromkeys(
+                article_pks
+                + [
+                    p.article_pk
+                    for p in mentioning.values()
+                    if answering.mentions_name(p.text, names)
+                ]
+            )
         )
-    )[:MAX_PERSON_ARTICLES]
+    article_pks = article_pks[:MAX_PERSON_ARTICLES]
     stored = await store.articles_by_pk(article_pks)
     articles = {
         pk: stored[pk]

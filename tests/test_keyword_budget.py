@@ -1,0 +1,123 @@
+"""Bounded keyword scoring at scale: terms within a postings budget, only the newest
+matches scored when a query is over it, and person questions that skip mention searches
+their attributed articles already make useless (real SQLite FTS5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index import keyword
+from index.config import Settings
+from index.keyword import informative_terms, keyword_search
+from index.library import Library
+from index.models import ArticleInput
+from index.qa import candidates
+from index.store import Store
+from tests.conftest import HashingEmbedder
+
+
+def _article(number: int, text: str, title: str | None = None) -> ArticleInput:
+    return ArticleInput(id=f"a{number}", title=title or f"Report {number}", text=text)
+
+
+async def _library(settings: Settings, articles: list[ArticleInput]) -> Library:
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    for article in articles:  # one at a time: ids grow with the order of adding
+        report = await library.ingest([article], collection="global")
+        assert report.ingested, report.failures
+    return library
+
+
+async def test_newest_scores_only_the_most_recently_added_matches(settings: Settings) -> None:
+    texts = [f"The ferry schedule changed again in week {i} of the season." for i in range(12)]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    store = library.store
+    try:
+        everything = await store.keyword_search('"ferry"', ["global"], 50)
+        newest = await store.keyword_search('"ferry"', ["global"], 50, newest=5)
+        assert len(everything) == 12
+        assert sorted(pid for pid, _ in newest) == sorted(pid for pid, _ in everything)[-5:]
+        # fewer matches than the bound: nothing is cut
+        assert len(await store.keyword_search('"ferry"', ["global"], 50, newest=100)) == 12
+        titles = await store.title_search('"report"', ["global"], 50, newest=3)
+        assert len(titles) == 3
+        assert (
+            sorted(pk for pk, _ in titles)
+            == sorted(pk for pk, _ in await store.title_search('"report"', ["global"], 50))[-3:]
+        )
+    finally:
+        await library.close()
+
+
+async def test_terms_are_kept_rarest_first_within_the_budget(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [
+        f"Harbor crews met early on the morning of day {i} to plan the works." for i in range(6)
+    ]
+    texts += [
+        "Harbor crews found a corroded cable under the old bridge deck.",
+        "A quokka crossed the harbor cable while the crews watched it go.",
+    ]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    try:
+        words = ["harbor", "cable", "quokka"]  # in 8, 2 and 1 passages
+        monkeypatch.setattr(keyword, "COMMON_SHARE", 1.0)
+        assert await informative_terms(library.store, words) == ["quokka", "cable", "harbor"]
+        monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 3)
+        assert await informative_terms(library.store, words) == ["quokka", "cable"]
+        monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 0)
+        assert await informative_terms(library.store, words) == ["quokka"]  # at least one
+    finally:
+        await library.close()
+
+
+async def test_a_common_required_name_scores_only_its_newest_passages(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"Senator Okafor spoke about the budget in town {i}." for i in range(10)]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    store = library.store
+    try:
+        everything = await keyword_search(store, [], ["global"], 50, required=["okafor"])
+        assert len(everything) == 10
+        monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 4)
+        bounded = await keyword_search(store, [], ["global"], 50, required=["okafor"])
+        newest = sorted(pid for pid, _ in everything)[-4:]
+        assert sorted(pid for pid, _ in bounded) == newest
+    finally:
+        await library.close()
+
+
+async def test_person_questions_skip_mention_searches_when_attributions_suffice(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    articles = [
+        _article(
+            i,
+            f'"The harbor needs new cables before winter {i}," said Dana Whitfield, the city\'s '
+            "chief engineer.\n\nFerries will run every fifteen minutes during the closure.",
+            title=f"Harbor works, part {i}",
+        )
+        for i in range(3)
+    ]
+    library = await _library(settings, articles)
+    calls: list[str] = []
+    searched = Store.keyword_search
+
+    async def counted(self: Store, match: str, *args: object, **kwargs: object) -> object:
+        calls.append(match)
+        return await searched(self, match, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "keyword_search", counted)
+    try:
+        question = "What did Whitfield say about the cables?"
+        wide = await library.ask(question, collections=["global"])
+        assert wide.answered and calls  # fewer attributed articles than the cap: searched
+        monkeypatch.setattr(candidates, "MAX_PERSON_ARTICLES", 3)
+        calls.clear()
+        capped = await library.ask(question, collections=["global"])
+        assert capped.answered and not calls  # three attributed articles fill the cap
+        assert [q.text for q in capped.quotes] == [q.text for q in wide.quotes]
+    finally:
+        await library.close()
