@@ -10,6 +10,7 @@
   library, or a question made only of common words), only the ``POSTINGS_BUDGET`` most
   recently added matching passages are scored (:meth:`index.store.Store.keyword_search`
   ``newest``): the newest news first, a bounded cost whatever the library's size.
+  Title searches score at most the ``TITLE_BUDGET`` newest matching titles.
 - The collection filter is a token inside each FTS row (:func:`index.store.collection_filter`),
   so FTS5 never scores other collections' passages.
 - Titles are indexed once per article (``titles_fts``), not copied into every passage's
@@ -45,6 +46,8 @@ PER_TITLE = 5
 MAX_TITLE_TERMS = 6
 POSTINGS_BUDGET = 8000
 """About how many matching rows one keyword query scores at most (see the module notes)."""
+TITLE_BUDGET = 2000
+"""Only this many most recently added matching titles are scored for a question."""
 
 
 class _Stemmer:
@@ -176,6 +179,21 @@ def _title_words(words: Sequence[str], counts: dict[str, int]) -> list[str]:
     return [w for w in chosen if w in kept]
 
 
+async def _title_search(
+    store: Store, match: str, collections: Sequence[str]
+) -> list[tuple[int, float]]:
+    """The best ``TITLE_ARTICLES * 4`` titles among the newest ``TITLE_BUDGET`` matching
+    ones, the collection filtered inside FTS5 or after, as for passages."""
+    wanted = TITLE_ARTICLES * 4
+    if await _counts.collection_share(store, collections) < FILTER_BELOW:
+        return await store.title_search(match, collections, wanted, newest=TITLE_BUDGET)
+    found = await store.title_search(
+        match, collections, 2 * wanted, newest=TITLE_BUDGET, filter_collections=False
+    )
+    kept = await store.articles_in_collections([pk for pk, _ in found], collections)
+    return [hit for hit in found if hit[0] in kept][:wanted]
+
+
 async def keyword_search(
     store: Store,
     words: Sequence[str],
@@ -216,15 +234,7 @@ async def keyword_search(
     counts = dict(await _counted(store, words))
     title_words = _title_words(words, counts)
     if title_words:  # titles are few (one row per article): every content word counts
-        title_matches = sum(counts.get(w, 0) for w in title_words)
-        titles = dict(
-            await store.title_search(
-                quoted(title_words),
-                collections,
-                TITLE_ARTICLES * 4,
-                newest=POSTINGS_BUDGET if title_matches > POSTINGS_BUDGET else None,
-            )
-        )
+        titles = dict(await _title_search(store, quoted(title_words), collections))
         spans = await store.passage_spans(list(titles)[:TITLE_ARTICLES])
         title_only = quoted(must or terms or title_words)
         for span in spans.values():  # passages of well-titled articles, scored on text

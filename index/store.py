@@ -768,12 +768,17 @@ class Store:
         limit: int,
         *,
         newest: int | None = None,
+        filter_collections: bool = True,
     ) -> list[tuple[int, float]]:
         """``(article_pk, bm25)`` of the articles whose title matches ``match`` (with
-        ``newest``, among the ``newest`` most recently added matching titles only)."""
+        ``newest``, among the ``newest`` most recently added matching titles only; with
+        ``filter_collections=False`` of any collection: the caller filters, see
+        :meth:`articles_in_collections`)."""
         if not collections:
             return []
         expression = f"{collection_filter(collections)} AND title : ({match})"
+        if not filter_collections:
+            expression = f"title : ({match})"
         where, args = "titles_fts MATCH ?", [expression]
         if newest is not None:
             lowest = await self._newest_bound("titles_fts", expression, newest)
@@ -803,11 +808,14 @@ class Store:
         ``column`` matches ``match``; stops at the first."""
         if not collections:
             return False
+        first = f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? LIMIT 1"
+        # Without the collection filter first: when nothing matches (the slow case, every
+        # candidate row is visited) the unfiltered walk is several times cheaper, and no
+        # unfiltered match means no filtered one.
+        if not await self._fts(first, (f"{column} : ({match})",)):
+            return False
         expression = f"{collection_filter(collections)} AND {column} : ({match})"
-        found = await self._fts(
-            f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? LIMIT 1", (expression,)
-        )
-        return bool(found)
+        return bool(await self._fts(first, (expression,)))
 
     async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:
@@ -852,6 +860,20 @@ class Store:
             f"SELECT p.id FROM passages p CROSS JOIN articles a ON a.pk = p.article_pk "
             f"WHERE p.id IN ({marks}) AND a.collection IN ({names})",
             (*ids, *collections),
+        ) as cursor:
+            return {int(r[0]) for r in await cursor.fetchall()}
+
+    async def articles_in_collections(
+        self, article_pks: Sequence[int], collections: Sequence[str]
+    ) -> set[int]:
+        """Which of the articles ``article_pks`` belong to one of ``collections``."""
+        if not article_pks or not collections:
+            return set()
+        marks = ",".join("?" * len(article_pks))
+        names = ",".join("?" * len(collections))
+        async with self._db.execute(
+            f"SELECT pk FROM articles WHERE pk IN ({marks}) AND collection IN ({names})",
+            (*article_pks, *collections),
         ) as cursor:
             return {int(r[0]) for r in await cursor.fetchall()}
 

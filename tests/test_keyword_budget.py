@@ -121,3 +121,37 @@ async def test_person_questions_skip_mention_searches_when_attributions_suffice(
         assert [q.text for q in capped.quotes] == [q.text for q in wide.quotes]
     finally:
         await library.close()
+
+
+async def test_title_search_filters_collections_after_matching_when_they_hold_most(
+    settings: Settings,
+) -> None:
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    text = "Crews replaced the corroded cables of the harbor bridge in spring, month {}."
+    try:
+        for number in range(4):
+            report = await library.ingest(
+                [_article(number, text.format(number), title=f"Harbor cables, part {number}")],
+                collection="big",
+            )
+            assert report.ingested
+        await library.ingest(
+            [_article(9, text.format(9), title="Harbor cables elsewhere")], collection="small"
+        )
+        store = library.store
+        hits = await keyword.keyword_search(store, ["harbor", "cables"], ["big"], 50)
+        owners = await store.passages(pid for pid, _ in hits)
+        assert hits and {p.collection for p in owners.values()} == {"big"}
+        unfiltered = await store.title_search('"harbor"', ["big"], 50, filter_collections=False)
+        assert len(unfiltered) == 5  # every collection's titles: the caller filters
+        kept = await store.articles_in_collections([pk for pk, _ in unfiltered], ["big"])
+        assert len(kept) == 4
+        small = await keyword.keyword_search(store, ["harbor", "cables"], ["small"], 50)
+        assert {p.collection for p in (await store.passages(i for i, _ in small)).values()} == {
+            "small"
+        }
+        assert await store.title_exists('"elsewhere"', ["small"])
+        assert not await store.title_exists('"elsewhere"', ["big"])
+        assert not await store.keyword_exists('"quokka"', ["big"])
+    finally:
+        await library.close()
