@@ -82,9 +82,11 @@ def word_coverage(question_words: Sequence[str], text: str) -> float:
     return len(wanted & word_prefixes(text)) / len(wanted)
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=4096)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent word pairs of ``text`` (5-letter prefixes), cached as :func:`word_prefixes`."""
     words = [word[:5] for word in _WORD.findall(text.lower())]
-    return set(pairwise(words))
+    return frozenset(pairwise(words))
 
 
 def pair_coverage(question: str, text: str) -> float:

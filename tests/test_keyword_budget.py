@@ -155,3 +155,16 @@ async def test_title_search_filters_collections_after_matching_when_they_hold_mo
         assert not await store.keyword_exists('"quokka"', ["big"])
     finally:
         await library.close()
+
+
+async def test_article_texts_reads_several_articles_at_once(settings: Settings) -> None:
+    texts = [
+        f"The ferry timetable for the coming week number {i} was published today." for i in (0, 1)
+    ]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    try:
+        pks = sorted((await library.store.articles_by_pk(list(range(1, 10)))).keys())
+        found = await candidates.article_texts(library.store, [pks[1], 999, pks[0]])
+        assert found == {pks[1]: texts[1], 999: "", pks[0]: texts[0]}  # a removed one: ""
+    finally:
+        await library.close()

@@ -266,11 +266,8 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
 
 async def article_texts(store: Store, article_pks: Sequence[int]) -> dict[int, str]:
     """The text of each article (empty if it was removed meanwhile)."""
-    texts = {}
-    for article_pk in article_pks:
-        article = await store.article_by_pk(article_pk)
-        texts[article_pk] = article.text if article else ""
-    return texts
+    found = await store.articles_by_pk(list(article_pks))  # one query, not one each
+    return {pk: found[pk].text if pk in found else "" for pk in article_pks}
 
 
 MAX_ENTITY_LOOKUPS = 4
