@@ -18,7 +18,7 @@ import functools
 import hashlib
 import sqlite3
 import string
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -924,14 +924,31 @@ class Store:
             return {int(row["pk"]): self._article(row) for row in await cursor.fetchall()}
 
     async def passages_of_articles(
-        self, article_pks: Sequence[int]
+        self, article_pks: Sequence[int], articles: Mapping[int, Article] | None = None
     ) -> dict[int, list[StoredPassage]]:
         """Every passage of several articles, in article order, in one query (the person
-        path reads a bounded number of articles this way)."""
+        path reads a bounded number of articles this way). With ``articles`` (the same
+        articles, already read, by primary key) their passages' texts are cut from them
+        instead of being read again."""
         if not article_pks:
             return {}
         marks = ",".join("?" * len(article_pks))
         found: dict[int, list[StoredPassage]] = {}
+        if articles is not None and all(pk in articles for pk in article_pks):
+            async with self._db.execute(
+                "SELECT id, article_pk, paragraph, start, end FROM passages "
+                f"WHERE article_pk IN ({marks}) ORDER BY article_pk, ordinal",
+                list(article_pks),
+            ) as cursor:
+                for passage_id, pk, paragraph, start, end in await cursor.fetchall():
+                    a = articles[pk]
+                    cited = (a.collection, a.id, a.title, a.source, a.url, a.published)
+                    found.setdefault(pk, []).append(
+                        StoredPassage(
+                            passage_id, pk, *cited, paragraph, start, end, a.text[start:end]
+                        )
+                    )
+            return found
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
             f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "

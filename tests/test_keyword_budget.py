@@ -168,3 +168,22 @@ async def test_article_texts_reads_several_articles_at_once(settings: Settings) 
         assert found == {pks[1]: texts[1], 999: "", pks[0]: texts[0]}  # a removed one: ""
     finally:
         await library.close()
+
+
+async def test_passages_of_articles_cut_from_articles_already_read(settings: Settings) -> None:
+    texts = [
+        "The ferry timetable changed.\n\nCrews will repaint the harbor bridge in May this year.",
+        "Orchards lost blossoms to frost.\n\nGrowers expect a smaller apple harvest this autumn.",
+    ]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    store = library.store
+    try:
+        articles = await store.articles_by_pk(list(range(1, 10)))
+        pks = sorted(articles)
+        joined = await store.passages_of_articles(pks)
+        assert await store.passages_of_articles(pks, articles) == joined
+        assert all(len(joined[pk]) > 1 for pk in pks)
+        partial = {pks[0]: articles[pks[0]]}  # not every article given: read as before
+        assert await store.passages_of_articles(pks, partial) == joined
+    finally:
+        await library.close()

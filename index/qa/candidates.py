@@ -159,7 +159,7 @@ async def statements_in_articles(
     own: dict[int, list[StoredAttribution]] = {}
     for attribution in attributed:
         own.setdefault(attribution.article_pk, []).append(attribution)
-    passages_of = await store.passages_of_articles(list(articles))
+    passages_of = await store.passages_of_articles(list(articles), articles)
     vectors = await store.passage_embeddings(
         [p.id for group in passages_of.values() for p in group], scope.dimension
     )
