@@ -61,16 +61,27 @@ class _Stemmer:
         self._cache: dict[str, str | None] = {}
 
     def stem(self, word: str) -> str | None:
-        if word in self._cache:
-            return self._cache[word]
-        with self._lock:
-            self._db.execute("INSERT INTO t (rowid, x) VALUES (1, ?)", (word,))
-            row = self._db.execute("SELECT term FROM v ORDER BY offset LIMIT 1").fetchone()
-            self._db.execute("DELETE FROM t")
-        if len(self._cache) > 100_000:
-            self._cache.clear()
-        self._cache[word] = stem = None if row is None else str(row[0])
-        return stem
+        return self.stems([word])[word]
+
+    def stems(self, words: Sequence[str]) -> dict[str, str | None]:
+        """Each word's stem (its first token's, ``None`` if it has none); the words not
+        seen before go through the tokenizer together, one row each, in three statements."""
+        new = [w for w in dict.fromkeys(words) if w not in self._cache]
+        if new:
+            with self._lock:
+                self._db.executemany(
+                    "INSERT INTO t (rowid, x) VALUES (?, ?)", list(enumerate(new, 1))
+                )
+                rows = self._db.execute("SELECT doc, term FROM v ORDER BY doc, offset").fetchall()
+                self._db.execute("DELETE FROM t")
+            first: dict[int, str] = {}
+            for doc, term in rows:
+                first.setdefault(int(doc), str(term))
+            if len(self._cache) > 100_000:
+                self._cache.clear()
+            for number, word in enumerate(new, 1):
+                self._cache[word] = first.get(number)
+        return {w: self._cache.get(w) for w in words}
 
 
 _stemmer = _Stemmer()
@@ -128,8 +139,8 @@ async def _counted(store: Store, words: Sequence[str]) -> list[tuple[str, int]]:
     """``(word, passages holding its stem)`` of the distinct ``words`` (one word per stem,
     words no passage holds left out), rarest first."""
     stems: dict[str, str] = {}
-    for word in dict.fromkeys(w.replace('"', "") for w in words):
-        stem = _stemmer.stem(word) if word else None
+    distinct = [w for w in dict.fromkeys(w.replace('"', "") for w in words) if w]
+    for word, stem in _stemmer.stems(distinct).items():
         if stem and stem not in stems.values():
             stems[word] = stem
     counts = await _counts.documents(store, list(stems.values()))

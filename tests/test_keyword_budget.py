@@ -187,3 +187,12 @@ async def test_passages_of_articles_cut_from_articles_already_read(settings: Set
         assert await store.passages_of_articles(pks, partial) == joined
     finally:
         await library.close()
+
+
+def test_words_are_stemmed_together_as_fts5_stems_each() -> None:
+    words = ["running", "o'brien", "ferries", "état", "x-ray", "-", "Running", "naïve"]
+    together = keyword._Stemmer().stems(words)
+    alone = {word: keyword._Stemmer().stems([word])[word] for word in words}
+    assert together == alone
+    assert together["running"] == together["Running"] == "run"
+    assert together["o'brien"] == "o" and together["-"] is None and together["état"] == "etat"
