@@ -1,10 +1,13 @@
-"""Train the learned ranking and abstention of general answers (``index/qa/qa_model.json``).
+"""Train the learned models of answers: the one ranking of every candidate of a question
+(``index/qa/pool_model.json``) and the abstention of general answers
+(``index/qa/qa_model.json``).
 
 Usage (eval data is not part of this repository; see ../shared/eval/README.md):
 
     .venv/bin/python benchmarks/train_qa.py collect ../shared/eval --work /tmp/qatrain \
-        [--polnear-articles 320] [--squad 800] [--speaker 400]
-    .venv/bin/python benchmarks/train_qa.py fit /tmp/qatrain [--out index/qa/qa_model.json]
+        [--polnear-articles 320] [--squad 800] [--speaker 1200]
+    .venv/bin/python benchmarks/train_qa.py fit /tmp/qatrain [--out index/qa/qa_model.json] \
+        [--pool-out index/qa/pool_model.json] [--pool-only]
 
 ``collect`` ingests two corpora into ``--work`` (kept between runs): the SQuAD articles
 (``squad_dev/articles.jsonl``) and a fixed random share of the ``polnear_train`` articles.
@@ -12,16 +15,20 @@ Its questions never include a dev question: SQuAD questions from ``questions_all
 that are *not* among the 1,000 of ``questions.jsonl`` (nor the 100 of
 ``offtopic_polnear_dev``), and ``polnear_train`` speaker questions about those articles.
 Every question is asked of its own corpus (answerable) and of the other one (nothing
-answers it), through the same candidate retrieval and features as ``Library.ask``
-(:func:`index.qa.pipeline.rank_general`); each candidate is labelled as the scorer
-would (SQuAD: the quote holds a gold answer; PolNeAR: it covers half of a gold
-statement's words). The rows go to ``--work/rows_<corpus>.jsonl``.
+answers it), through the same code as ``Library.ask``
+(:func:`index.qa.pipeline.rank_pool`: general candidates and the named person's
+statements in one pool); each candidate is labelled as the scorer would (SQuAD: its quote
+holds a gold answer; PolNeAR: it covers half of a gold statement's words). The rows go
+to ``--work/rows_<corpus>.jsonl``.
 
 ``fit`` trains, with scikit-learn (offline only; run time applies the weights with numpy):
 
-* the **ranking**: a logistic regression on candidate rows of answerable questions that
-  reach the general path (not "what did X say", which the person path answers),
-  5-fold cross-validated by question (hit@1 of held-out folds is printed);
+* the **pool ranking** (:func:`fit_pool`): a pairwise logistic regression on the pooled
+  candidates of the answerable questions, 5-fold cross-validated by question, printed
+  beside today's ranking (the person's statements for a question asking what someone
+  said, else the hand-set general score);
+* the general **ranking** that abstention reads: the hand-set weights (a learned one is
+  cross-validated and printed; it did not beat them);
 * **abstention**: a logistic regression on question rows (answerable vs. asked of the
   other corpus), cross-validated, and scored *across domains*: trained on one corpus's
   questions only and tested on the other's.
@@ -42,13 +49,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.answer import CONTEXT_CHARS, with_context
 from index.config import Settings
 from index.embedder import load_embedder
 from index.library import Library
 from index.qa import pipeline
 from index.qa.features import QUESTION_FEATURES, RANK_FEATURES, question_features
-from index.qa.routing import route
+from index.qa.pool import PERSON_FEATURES, POOL_FEATURES
+from index.qa.ranking import general_span, quote_span
 from index.qa.scope import Scope
 
 TARGET_ANSWERED = 0.985
@@ -134,29 +141,41 @@ async def collect_corpus(
     await library._sync_all(["global"])
     vectors = question_vectors(questions, embedder, out_dir)
     texts: dict[int, str] = {}
+
+    async def text_of(article_pk: int) -> str:
+        if article_pk not in texts:
+            article = await library.store.article_by_pk(article_pk)
+            texts[article_pk] = article.text if article else ""
+        return texts[article_pk]
+
     for number, (question, vector) in enumerate(zip(questions, vectors, strict=True)):
-        names = route(question["question"]).names
         scope = Scope(
             library.store, library._indexes, vector, ["global"], library.embedder.dimension
         )
-        result = await pipeline.rank_general(scope, question["question"], names)
+        pooled = await pipeline.rank_pool(scope, question["question"])
+        result = pooled.general
         answerable = any(True for _ in question["gold"]) and (
             (corpus == "squad") == (question["kind"] == "squad")
         )
+
+        def labelled(
+            article_id: str, quote: str, question: dict = question, answerable: bool = answerable
+        ) -> int:
+            if not answerable:
+                return 0
+            return label(common, question["kind"], question["gold"], article_id, quote)
+
         labels = []
         for candidate in result.ranked:
             passage = result.found.passages[candidate.passage_id]
-            if passage.article_pk not in texts:
-                article = await library.store.article_by_pk(passage.article_pk)
-                texts[passage.article_pk] = article.text if article else ""
-            text = texts[passage.article_pk]
-            start, end = with_context(text, passage.start, passage.end, CONTEXT_CHARS)
-            quote = text[start:end]
-            labels.append(
-                label(common, question["kind"], question["gold"], passage.article_id, quote)
-                if answerable
-                else 0
-            )
+            text = await text_of(passage.article_pk)
+            start, end = general_span(text, passage.start, passage.end, result.facts.kind)
+            labels.append(labelled(passage.article_id, text[start:end]))
+        pool_labels = []
+        for candidate in pooled.ranked:
+            text = await text_of(candidate.article_pk)
+            start, end = quote_span(candidate, text, result.facts.kind)
+            pool_labels.append(labelled(candidate.passage.article_id, text[start:end]))
         out.write(
             json.dumps(
                 {
@@ -164,9 +183,13 @@ async def collect_corpus(
                     "corpus": corpus,
                     "kind": question["kind"],
                     "answerable": answerable,
-                    "person_route": bool(names),
+                    "person_route": pooled.person.asks_said,
+                    "person_found": bool(pooled.person.ranked),
                     "rows": [[round(x, 5) for x in row] for row in result.rows],
                     "labels": labels,
+                    "pool_rows": [[round(x, 5) for x in c.row] for c in pooled.ranked],
+                    "pool_labels": pool_labels,
+                    "pool_origin": [c.origin for c in pooled.ranked],
                     "entities_known": result.entities_known,
                     "entities": list(result.facts.entities),
                     "answer_type": result.facts.kind,
@@ -207,6 +230,9 @@ def fit(args: argparse.Namespace) -> None:
     from sklearn.preprocessing import StandardScaler
 
     records = [r for path in sorted(args.work.glob("rows_*.jsonl")) for r in read_jsonl(path)]
+    fit_pool(args, records)
+    if args.pool_only:
+        return
     # The ranking serves the questions that reach the general path: those that do not ask
     # what a named person said (those are answered from the person's statements).
     answerable = [r for r in records if r["answerable"] and r["rows"] and not r["person_route"]]
@@ -372,6 +398,151 @@ def fit(args: argparse.Namespace) -> None:
     print(f"wrote {args.out}")
 
 
+def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
+    """Train and cross-validate the one ranking of every candidate (``pool_model.json``).
+
+    Pairwise logistic regression (as :func:`fit`'s ranker) on the pooled candidates of
+    the answerable questions, 5-fold cross-validated by question; two feature sets are
+    compared with today's ranking (the person's statements in their own order for a
+    question asking what someone said, the hand-set general score otherwise): ``combo``
+    learns only the combination of the hand-set score with the person features, ``full``
+    also re-weights every general feature. The better one in cross-validation (mean
+    hit@1 over the questions) is shipped."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.preprocessing import StandardScaler
+
+    answerable = [r for r in records if r["answerable"] and r.get("pool_rows")]
+    x = np.array([row for r in answerable for row in r["pool_rows"]], dtype=np.float64)
+    y = np.array([lab for r in answerable for lab in r["pool_labels"]])
+    groups = np.array([i for i, r in enumerate(answerable) for _ in r["pool_rows"]])
+    column = {name: i for i, name in enumerate(POOL_FEATURES)}
+    variants = {
+        "combo": [column[n] for n in PERSON_FEATURES],
+        "full": list(range(len(POOL_FEATURES))),
+    }
+
+    def ranker(
+        xs: np.ndarray, ys: np.ndarray, gs: np.ndarray, today_of: np.ndarray
+    ) -> tuple[object, object]:
+        scaler = StandardScaler().fit(xs)
+        scaler.scale_[scaler.scale_ == 0] = 1.0
+        z = scaler.transform(xs)
+        rng = np.random.default_rng(0)
+        diffs = []
+        for g in np.unique(gs):
+            idx = np.flatnonzero(gs == g)
+            pos, neg = idx[ys[idx] == 1], idx[ys[idx] == 0]
+            if not len(pos) or not len(neg):
+                continue
+            # hard negatives: the wrong candidates today's ranking puts first (a
+            # headline that repeats the question, the person's other passages), plus
+            # random ones
+            hard = neg[np.argsort(-today_of[neg], kind="stable")[: args.hard]]
+            for p in pos:
+                chosen = rng.choice(neg, size=min(len(neg), 20), replace=False)
+                chosen = np.unique(np.r_[chosen, hard])
+                diffs.append(z[p] - z[chosen])
+        d = np.vstack(diffs)
+        model = LogisticRegression(C=args.c, max_iter=2000, fit_intercept=False)
+        model.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
+        return scaler, model
+
+    starts = np.r_[0, np.cumsum([len(r["pool_rows"]) for r in answerable])]
+
+    def hits(scores: np.ndarray, k: int) -> dict[str, float]:
+        out: dict[str, list[int]] = {}
+        for i, r in enumerate(answerable):
+            s_ = scores[starts[i] : starts[i + 1]]
+            top = np.argsort(-s_, kind="stable")[:k]
+            key = f"{r['corpus']}/{r['kind']}" + ("/person" if r["person_route"] else "")
+            out.setdefault(key, []).append(int(any(r["pool_labels"][j] for j in top)))
+            out.setdefault("all", []).append(int(any(r["pool_labels"][j] for j in top)))
+        return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
+
+    def precision3(scores: np.ndarray) -> dict[str, float]:
+        """Share of the first three candidates that are right, over the person questions
+        (the scorer's P@3, before quotes are merged)."""
+        out: dict[str, list[float]] = {}
+        for i, r in enumerate(answerable):
+            if not r["person_route"]:
+                continue
+            s_ = scores[starts[i] : starts[i + 1]]
+            top = np.argsort(-s_, kind="stable")[:3]
+            key = f"{r['corpus']}/{r['kind']}"
+            out.setdefault(key, []).append(float(np.mean([r["pool_labels"][j] for j in top])))
+        return {key: round(float(np.mean(v)), 3) for key, v in sorted(out.items())}
+
+    today = (
+        x[:, column["hand"]]
+        + 100 * (x[:, column["said_statement"]] + x[:, column["said_mention"]])
+        + 10 * x[:, column["said_order"]]
+    )
+    print(f"pool ranking: {len(answerable)} answerable questions, {len(y)} candidates")
+    print("  today (person path, else hand-set), hit@1:", hits(today, 1))
+    print("  today (person path, else hand-set), hit@3:", hits(today, 3))
+    print("  today (person path, else hand-set), P@3 of person questions:", precision3(today))
+    best_name, best_score = None, -1.0
+    for name, cols in variants.items():
+        held = np.zeros(len(y))
+        for train, test in GroupKFold(n_splits=5).split(x, y, groups):
+            scaler, model = ranker(x[train][:, cols], y[train], groups[train], today[train])
+            held[test] = model.decision_function(scaler.transform(x[test][:, cols]))
+        h1 = hits(held, 1)
+        print(f"  learned '{name}', 5-fold held-out hit@1:", h1)
+        print(f"  learned '{name}', 5-fold held-out hit@3:", hits(held, 3))
+        print(f"  learned '{name}', 5-fold held-out P@3 of person questions:", precision3(held))
+        if h1["all"] > best_score:
+            best_name, best_score = name, h1["all"]
+    if args.pool_variant != "best":
+        best_name = args.pool_variant
+    cols = variants[best_name]
+    scaler, model = ranker(x[:, cols], y, groups, today)
+    mean, scale = np.zeros(len(POOL_FEATURES)), np.ones(len(POOL_FEATURES))
+    weights = np.zeros(len(POOL_FEATURES))
+    mean[cols], scale[cols], weights[cols] = scaler.mean_, scaler.scale_, model.coef_[0]
+    print(f"  shipping '{best_name}':", dict(zip(POOL_FEATURES, np.round(weights, 3), strict=True)))
+    learned = ((x - mean) / scale) @ weights
+    margin = _matching_margin(answerable, starts, x[:, column["hand"]], learned, args.margin)
+    data = {
+        "trained_by": "benchmarks/train_qa.py fit",
+        "variant": best_name,
+        "training": {"questions": len(answerable), "candidates": len(y)},
+        "rank": {
+            "features": list(POOL_FEATURES),
+            "mean": mean.tolist(),
+            "scale": scale.tolist(),
+            "weights": weights.tolist(),
+            "bias": 0.0,
+        },
+        "keep_margin": margin,
+    }
+    args.pool_out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.pool_out} (keep margin {margin})")
+
+
+def _matching_margin(
+    answerable: list[dict], starts: object, hand: object, learned: object, hand_margin: float
+) -> float:
+    """The margin of the learned score that keeps as many candidates per general question
+    (on average) as ``hand_margin`` keeps of the hand-set score."""
+    import numpy as np
+
+    def kept(scores: np.ndarray, margin: float) -> float:
+        counts = []
+        for i, r in enumerate(answerable):
+            if r["person_route"]:
+                continue
+            s_ = scores[starts[i] : starts[i + 1]]
+            counts.append(min(10, int(np.sum(s_ >= s_.max() - margin))))
+        return float(np.mean(counts)) if counts else 1.0
+
+    wanted = kept(hand, hand_margin)
+    grid = np.round(np.arange(0.05, 3.0, 0.05), 2)
+    return float(min(grid, key=lambda m: abs(kept(learned, m) - wanted)))
+
+
 HANDSET = {"dense": 1.0, "coverage": 0.8, "keyword": 0.3, "phrases": 0.3}
 """The previous hand-set ranking (cosine + 0.8 coverage + 0.3 BM25 + 0.3 word pairs)."""
 
@@ -406,7 +577,7 @@ def main() -> None:
     c.add_argument("--work", type=Path, required=True)
     c.add_argument("--polnear-articles", type=int, default=320)
     c.add_argument("--squad", type=int, default=800)
-    c.add_argument("--speaker", type=int, default=400)
+    c.add_argument("--speaker", type=int, default=1200)
     c.add_argument("--corpora", nargs="+", default=["squad", "polnear"])
     f = sub.add_parser("fit")
     f.add_argument("work", type=Path)
@@ -414,6 +585,10 @@ def main() -> None:
     f.add_argument("--c", type=float, default=1.0)
     f.add_argument("--margin", type=float, default=0.35)
     f.add_argument("--rank", choices=["learned", "handset"], default="handset")
+    f.add_argument("--pool-out", type=Path, default=Path("index/qa/pool_model.json"))
+    f.add_argument("--pool-variant", choices=["best", "combo", "full"], default="best")
+    f.add_argument("--pool-only", action="store_true", help="train only the pool ranking")
+    f.add_argument("--hard", type=int, default=0, help="hard negatives per question")
     args = parser.parse_args()
     if args.command == "collect":
         asyncio.run(collect(args))

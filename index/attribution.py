@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 5
+ATTRIBUTION_RULES = 6
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -158,8 +158,15 @@ _TITLES = frozenset(
     assemblyman assemblywoman delegate trooper detective inspector agent correspondent
     editor professor economist analyst founder co-founder executive treasurer
     sens reps govs lts gens hon honorable st saint
+    librarian teacher nurse lawyer scientist historian engineer activist researcher pastor
+    priest architect artist photographer firefighter volunteer organizer planner principal
+    physician surgeon psychologist biologist chemist physicist astronomer lawmaker
+    legislator councillor veteran curator chef paramedic dentist pharmacist accountant
+    consultant entrepreneur investor rancher electrician plumber
     """.split()
 )
+"""Titles, ranks and job titles: written before a name ("Sen.", "Librarian Tom Baker"),
+they are not part of it."""
 _AFFILIATIONS = frozenset(
     """
     retired former then late republican republicans democratic democrat democrats gop
@@ -214,6 +221,16 @@ _RUN_AT_END = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s*$")
 _RUN_OF_PLACE = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s+of\s+{_RUN}\s*$")
 _RUN_THEN_OF = re.compile(rf"\s*({_RUN})\s+(?:of|from|at)\s+(?=\S)")
 _RUN_AT_START = re.compile(rf"\s*(?:(the|The)\s+)?({_RUN})")
+_VOICE = r"(?:spokes(?:man|woman|person|people)|officials?|representatives?)"
+_VOICE_LEAD = r"(?:(?:senior|top|chief|deputy|another|one|two|three|several)\s+)?"
+_ORG_VOICE_AT_END = re.compile(
+    rf"(?:\b(?:[Aa]n?|[Tt]he|[Aa]nother|[Oo]ne)\s+)?{_VOICE_LEAD}({_RUN})\s+{_VOICE}\s*$"
+)
+_ORG_VOICE_AT_START = re.compile(
+    rf"\s*(?:[Aa]n?|[Tt]he|[Aa]nother|[Oo]ne)\s+{_VOICE_LEAD}({_RUN})\s+{_VOICE}\b"
+)
+"""An organisation speaking through someone unnamed: "a Foreign Ministry spokesman said",
+"said a senior State Department official". The statement is the organisation's."""
 _NICKNAME = re.compile(
     rf"[{_UP}][\w’'\-.]*\s+([\"“]|'')[{_UP}][\w’'\-.]*(?:\s[{_UP}][\w’'\-.]*)?([\"”]|'')\s+[{_UP}]"
 )
@@ -524,7 +541,8 @@ def _name_at_end(segment: str) -> tuple[str, bool] | None:
     tail = segment[-_NAME_TAIL_CHARS:]  # "$"-anchored searches are quadratic on long runs
     match = _RUN_AT_END.search(tail)
     if match is None:
-        return None
+        voice = _ORG_VOICE_AT_END.search(tail)
+        return _organisation(voice.group(1)) if voice else None
     lead = _RUN_THEN_OF.match(segment)
     if lead and " and " not in segment[lead.end() :]:
         person = _clean_run(lead.group(1), False)
@@ -542,6 +560,14 @@ def _name_at_end(segment: str) -> tuple[str, bool] | None:
         ):
             return person
     return _clean_run(match.group(2), match.group(1) is not None)
+
+
+def _organisation(run: str) -> tuple[str, bool] | None:
+    """("the Foreign Ministry", True) for a run naming an organisation, else None."""
+    found = _clean_run(run, True)
+    if found is None or not any(_norm(t) in _ORG_WORDS for t in found[0].split()):
+        return None
+    return found
 
 
 def _subject_before(masked: str, verb_at: int) -> tuple[tuple[str, bool], bool] | None:
@@ -634,6 +660,9 @@ def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tupl
         return pronoun.group(1), False
     parts = re.split(r"[,;:—–()\x00\"“”«»]|''|\.(?=\s*(?:$|[\x00\"“'(]))", rest)
     phrase = parts[0]
+    voice = _ORG_VOICE_AT_START.match(phrase)
+    if voice:
+        return _organisation(voice.group(1))
     found = _noun_phrase_name(phrase, allow_prepositions)
     if found is None and len(parts) > 1 and not re.search(r"[A-Za-z]", phrase.replace("the", "")):
         return None

@@ -15,7 +15,22 @@ BUNDLED_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 MIN_FEED_INTERVAL = 5 * 60
 """No feed is polled more often than every five minutes."""
 
-REPO_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+def _seed_articles_dir() -> Path:
+    """``seeds/`` of a source checkout, else the copy a wheel ships as ``newsbot_seeds``."""
+    checkout = Path(__file__).resolve().parent.parent / "seeds"
+    if checkout.is_dir():
+        return checkout
+    from importlib.util import find_spec
+
+    spec = find_spec("newsbot_seeds")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations)))
+    return checkout
+
+
+REPO_SEEDS = _seed_articles_dir()
+"""The seed articles a new data directory starts with."""
 
 
 def default_data_dir() -> Path:

@@ -17,7 +17,15 @@ import numpy as np
 
 from index.embedder import Embedder
 from index.store import Store
-from index.vectors import IndexDirectory, Manifest, TieredIndex
+from index.vectors import (
+    TRAIN_PER_LIST,
+    IndexDirectory,
+    Manifest,
+    TieredIndex,
+    ivf_lists,
+    set_nprobe,
+    train_ivf,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +67,31 @@ class IndexSync:
         return TieredIndex(self.embedder.dimension, exact_max=self.exact_max)
 
     async def sync(self, collection: str) -> None:
-        """Make the in-memory index of ``collection`` match the database."""
+        """Make the in-memory index of ``collection`` match the database (and rebuild one
+        whose saved file the background check found damaged)."""
         generation = (await self.store.generations()).get(collection, 0)
-        if collection in self.indexes and self.generations.get(collection) == generation:
+        current = self.indexes.get(collection)
+        damaged = current is not None and current.damaged
+        if current is not None and not damaged and self.generations.get(collection) == generation:
             return
         await self.check_model()
         count = await self.store.count_passages(collection)
         expected = self.manifest(generation, count)
-        index = await asyncio.to_thread(self.directory.load, collection, expected)
+        index = None
+        if not damaged:
+            index = await asyncio.to_thread(self.directory.load, collection, expected)
         if index is None:
             index = await self.rebuild(collection, count)
             if generation:
                 log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
                 self.dirty.add(collection)
-        self.indexes[collection] = index
+        self._track(collection, index)
         self.generations[collection] = generation
+
+    def _track(self, collection: str, index: TieredIndex) -> None:
+        """Hold ``index`` as the collection's; a background merge marks it to be saved."""
+        index.on_merged = lambda: self.dirty.add(collection)
+        self.indexes[collection] = index
 
     async def sync_all(self, collections: Sequence[str]) -> None:
         """:meth:`sync` each of ``collections`` (under the write lock)."""
@@ -82,12 +100,36 @@ class IndexSync:
                 await self.sync(collection)
 
     async def rebuild(self, collection: str, count: int) -> TieredIndex:
-        """A new index of every vector of ``collection`` stored in the database."""
+        """A new index of every vector of ``collection`` stored in the database.
+
+        Above ``exact_max`` the IVF lists are trained on a random sample read first; the
+        rest is then read in batches, each added while the next is read."""
         dimension = self.embedder.dimension
+        if count > self.exact_max:
+            sample = ivf_lists(count) * TRAIN_PER_LIST
+            _, training = await self.store.sample_embeddings(collection, dimension, 2 * sample)
+            if len(training) >= sample // 2:
+                main = await asyncio.to_thread(train_ivf, training, count)
+                del training
+                adding: asyncio.Future[None] | None = None
+                async for batch_ids, batch in self.store.iter_embeddings(
+                    collection, dimension, batch=50_000
+                ):
+                    if adding is not None:
+                        await adding
+                    adding = asyncio.ensure_future(
+                        asyncio.to_thread(main.add_with_ids, batch, batch_ids)
+                    )
+                if adding is not None:
+                    await adding
+                set_nprobe(main)
+                return TieredIndex(dimension, exact_max=self.exact_max, main=main)
         ids = np.empty(count, dtype=np.int64)
         vectors = np.empty((count, dimension), dtype=np.float32)
         filled = 0
-        async for batch_ids, batch in self.store.iter_embeddings(collection, dimension):
+        async for batch_ids, batch in self.store.iter_embeddings(
+            collection, dimension, batch=50_000
+        ):
             if filled + len(batch_ids) > len(ids):  # rows added meanwhile
                 ids = np.resize(ids, filled + len(batch_ids))
                 vectors = np.resize(vectors, (filled + len(batch_ids), dimension))
@@ -107,7 +149,7 @@ class IndexSync:
         ``generations`` (a reindex after a model change; under the write lock)."""
         self.directory.delete(generations)
         for collection, generation in generations.items():
-            self.indexes[collection] = self.new_index()
+            self._track(collection, self.new_index())
             self.generations[collection] = generation
 
     async def apply(
@@ -160,3 +202,10 @@ class IndexSync:
                         self.directory.folder,
                         error,
                     )
+
+    async def close(self) -> None:
+        """Wait for background merges (a short-lived process, such as one CLI command,
+        would otherwise lose them), then :meth:`save_dirty`."""
+        for index in list(self.indexes.values()):
+            await asyncio.to_thread(index.wait_merged)
+        await self.save_dirty()

@@ -28,6 +28,7 @@ from index.errors import BadArticle, NewsbotError
 from index.index_sync import IndexSync
 from index.loaders import Loaded
 from index.models import ArticleInput, IngestedArticle, IngestFailure, IngestReport, Passage
+from index.revisions import is_revision
 from index.store import ExistingArticle, NewAttribution, Store
 from index.titles import with_title
 from index.validate import check_article, normalise_stored
@@ -209,6 +210,8 @@ class Ingester:
         )
         if existing is None and not article.id and legacy != digest:
             existing = await self.store.find_existing(collection, None, None, legacy)
+        if existing is None and not force and not article.id and not article.url:
+            existing = await self._earlier_version(collection, article, added_by)
         expected = None
         if force:  # reindex: write only if the stored article is still the one read
             stored_legacy = existing is not None and existing.content_hash == legacy
@@ -245,6 +248,17 @@ class Ingester:
             article, article_id, digest, existing, added_by, passages, attributions, force, expected
         )
         return planned, identity | {("id", article_id)}
+
+    async def _earlier_version(
+        self, collection: str, article: ArticleInput, added_by: str | None
+    ) -> ExistingArticle | None:
+        """A stored article this one is an edit of (same title and adder, mostly same text)."""
+        for stored, text in await self.store.same_title_articles(
+            collection, article.title, added_by
+        ):
+            if is_revision(text, article.text):
+                return stored
+        return None
 
     async def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Vectors of ``texts``, off the event loop, in chunks of similar length (little

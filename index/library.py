@@ -152,9 +152,9 @@ class Library:
             await asyncio.to_thread(self.embedder.load)
 
     async def close(self) -> None:
-        """Save changed indexes and close the database."""
+        """Finish index merges, save changed indexes and close the database."""
         try:
-            await self._save_dirty()
+            await self._index_sync.close()
         finally:
             await self.store.close()
 

@@ -4,25 +4,30 @@ The FAISS ids are the SQLite passage ids; SQLite holds every vector (the source 
 and the files here are derived data, always rebuildable from it.
 
 A collection's index (:class:`TieredIndex`) is a *main* FAISS index plus a small exact
-*delta* of recent additions:
+*delta* of recent additions and a set of *tombstones* (ids removed from an approximate
+main that is not rewritten for it):
 
 - the main index is exact (``IndexFlatIP``) while the collection holds at most
-  ``exact_max`` vectors, and approximate above that: by default HNSW over 4-bit scalar-
-  quantised vectors (``IndexHNSWSQ``, M=24: ~410 bytes a vector with its graph), whose
-  candidates the caller re-scores exactly from the stored vectors (see
-  :mod:`index.search`). HNSW was chosen over IVF by recall on real MiniLM vectors (see
-  ``APPROXIMATE``); IVF-SQ8 stays available (``approximate="ivf"``).
-- additions go to the delta; it is merged into the main index once it holds
-  ``max(DELTA_MIN, DELTA_SHARE × main)`` vectors (a flat main that outgrows ``exact_max``
-  becomes approximate at that moment). Removals leave a flat or IVF main at once; an HNSW
-  graph cannot delete, so its removed ids are kept in a set that searches filter out.
+  ``exact_max`` vectors, and approximate above that: IVF over 8-bit scalar-quantised
+  vectors (``IndexIVFScalarQuantizer``, √N lists, ~400 bytes a vector), whose candidates
+  the caller re-scores exactly from the stored vectors (see :mod:`index.search`). IVF was
+  chosen over HNSW by recall on real MiniLM vectors and by rebuild time (see ``APPROXIMATE``).
+- additions go to the delta; once it holds ``max(DELTA_MIN, DELTA_SHARE × main)`` vectors
+  a *merge* builds a new main (the old one's contents, minus tombstones, plus the delta)
+  in a background thread while searches go on over the old main and the delta; the new
+  main then replaces the old in one step. A flat main that outgrows ``exact_max`` becomes
+  approximate the same way. An approximate main is never modified in place.
 
 On disk (:class:`IndexDirectory`) each collection has an immutable, content-named main
-file ``<stem>-<crc>.main`` and a small state file ``<stem>.state`` (manifest, the main
-file's name, size and CRC-32, the delta and the removed ids, with its own CRC-32). Adding
-an article rewrites only the state file. Every file is written under a unique temporary
-name and renamed into place, so two processes saving at once never collide, and a reader
-always gets a state and the main file it names (checked by size and CRC) or rebuilds.
+file ``<stem>-<crc>-<bytes>.main`` and a small state file ``<stem>.state`` (manifest, the
+main file's name, size and CRC-32, the delta and the tombstones, with its own CRC-32).
+Adding an article rewrites only the state file. Every file is written under a unique
+temporary name and renamed into place, so two processes saving at once never collide.
+An approximate main is memory-mapped (``IO_FLAG_MMAP``: only the lists a question probes
+are read) and its CRC-32 is checked in a background thread instead of before the first
+question; a mismatch marks the index damaged and :mod:`index.index_sync` rebuilds it from
+the database. Until then a damaged file can cost recall, never a wrong quote: candidates
+are re-scored from the database's vectors.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ import struct
 import threading
 import time
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Protocol
@@ -51,32 +56,25 @@ log = logging.getLogger(__name__)
 
 EXACT_MAX = 50_000
 """Default size above which a collection's main index becomes approximate."""
-APPROXIMATE = "hnsw"
-"""The approximate kind: ``hnsw`` (HNSW over 4-bit scalar-quantised vectors) or ``ivf``
-(IVF-SQ8). Chosen by recall@10 against exact search, candidates re-scored as
-:mod:`index.search` does (100 asked for):
-
-- 5,000 real MiniLM vectors of eval passages, 200 real questions: HNSW-SQ4 M16 .963 at
-  efSearch 64, .985 at 128; IVF-SQ8 (√N lists) .94 with 30% of its lists probed (MiniLM
-  vectors are not clustered: IVF needs most lists to find a question's neighbours).
-- 100k stand-in vectors (``benchmarks/scale_corpus.py``), same questions: M16 efSearch
-  256 / 512: .964 / .983 (344 B a vector); M24: .973 / .992 (408 B, build 1.7× slower).
-
-So: HNSW-SQ4, M=24, efSearch 512 (~2-5 ms a search at 100k)."""
-HNSW_M = 24
-HNSW_EF_CONSTRUCTION = 40
-HNSW_EF_SEARCH = 512
-NPROBE_SHARE = 0.3
-MIN_NPROBE = 16
+APPROXIMATE = "ivf-sq8"
+"""The approximate kind, chosen with ``benchmarks/recall_real.py`` (recall@10 after exact
+re-scoring of 100 candidates, against exact search, 200 real questions; see the README)."""
 DELTA_MIN = 5_000
 DELTA_SHARE = 0.02
-TRAIN_PER_LIST = 30
+TRAIN_PER_LIST = 40
 """Training points per IVF list (k-means on a sample keeps a rebuild fast)."""
-TRAIN_SAMPLE = 50_000
-"""Vectors the scalar quantiser of an HNSW index is trained on."""
+TRAIN_ITERATIONS = 10
+"""k-means iterations training the IVF lists (FAISS's default of 25 costs seconds at 1M)."""
+NPROBE = 160
+"""IVF lists a search probes (all of them below 160 lists, i.e. 25,600 vectors). With √N
+lists, recall@10 (re-scored) at a fixed share of lists probed grows with N, so a fixed
+count holds it: measured ≥ .98 needs ~90 probes at 50k and 100k passages (real MiniLM
+vectors: .986 / .986 with 90 / 79), ~100 at 300k and ~120 at 1M (stand-in vectors, which
+measured within .005 of real ones at 50k and 100k); 160 leaves a margin (1M: ~.987)."""
 STALE_MAIN_SECONDS = 300
 """Main files no state names any more are deleted once this old (readers may still hold
 an older state for a moment)."""
+_CHECK_CHUNK = 1 << 24
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def _flat(dimension: int) -> faiss.Index:
 
 
 def _flat_contents(index: faiss.Index, dimension: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(ids, vectors)`` held by a flat ``IndexIDMap2``."""
+    """``(ids, vectors)`` held by a flat ``IndexIDMap2`` (copies)."""
     ids = faiss.vector_to_array(index.id_map).astype(np.int64)
     inner = faiss.downcast_index(index.index)
     vectors = faiss.vector_to_array(inner.codes).view(np.float32).reshape(-1, dimension)
@@ -137,98 +135,123 @@ def _add_in_chunks(index: faiss.Index, ids: np.ndarray, vectors: np.ndarray) -> 
 
 
 def ivf_lists(count: int) -> int:
-    """IVF list count for ``count`` vectors: about √count, between 16 and 4,096 (and
-    never more than there are vectors to train on)."""
-    return int(max(1, min(count, 4096, max(16, round(math.sqrt(count))))))
+    """IVF list count for ``count`` vectors: about √count, at least 16 (and never more
+    than there are vectors). More lists would probe better but assigning a million
+    vectors to 4√N lists alone takes longer than a rebuild may."""
+    return int(max(1, min(count, max(16, round(math.sqrt(count))))))
 
 
-def build_ivf(ids: np.ndarray, vectors: np.ndarray, *, seed: int = 1234) -> faiss.Index:
-    """An IVF-SQ8 index of ``vectors``, its lists trained on a sample."""
-    count, dimension = vectors.shape
-    nlist = ivf_lists(count)
-    quantizer = faiss.IndexFlatIP(dimension)
+def train_ivf(
+    sample: np.ndarray,
+    count: int,
+    *,
+    seed: int = 1234,
+    nlist: int | None = None,
+    quantizer_type: int | None = None,
+) -> faiss.Index:
+    """An empty IVF index over scalar-quantised vectors (8-bit unless ``quantizer_type``
+    says otherwise) for ``count`` vectors, its lists trained on (up to
+    ``TRAIN_PER_LIST`` a list of) ``sample`` with a few k-means iterations."""
+    dimension = sample.shape[1]
+    nlist = min(count, nlist) if nlist else ivf_lists(count)
     index = faiss.IndexIVFScalarQuantizer(
-        quantizer, dimension, nlist, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
+        faiss.IndexFlatIP(dimension),
+        dimension,
+        nlist,
+        faiss.ScalarQuantizer.QT_8bit if quantizer_type is None else quantizer_type,
+        faiss.METRIC_INNER_PRODUCT,
     )
     index.cp.max_points_per_centroid = TRAIN_PER_LIST
+    index.cp.min_points_per_centroid = 1
+    index.cp.niter = TRAIN_ITERATIONS
     index.cp.seed = seed
-    index.train(_sample(vectors, nlist * TRAIN_PER_LIST, seed))
+    index.train(_sample(sample, nlist * TRAIN_PER_LIST, seed))
+    return index
+
+
+def build_ivf(
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    *,
+    seed: int = 1234,
+    nlist: int | None = None,
+    quantizer_type: int | None = None,
+) -> faiss.Index:
+    """An IVF index of ``vectors`` (see :func:`train_ivf`)."""
+    index = train_ivf(vectors, len(vectors), seed=seed, nlist=nlist, quantizer_type=quantizer_type)
     _add_in_chunks(index, ids, vectors)
     set_nprobe(index)
     return index
 
 
-def build_hnsw(ids: np.ndarray, vectors: np.ndarray, *, seed: int = 1234) -> faiss.Index:
-    """An HNSW graph over 4-bit scalar-quantised vectors, with explicit ids."""
-    dimension = vectors.shape[1]
-    hnsw = faiss.IndexHNSWSQ(
-        dimension, faiss.ScalarQuantizer.QT_4bit, HNSW_M, faiss.METRIC_INNER_PRODUCT
-    )
-    hnsw.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-    hnsw.hnsw.efSearch = HNSW_EF_SEARCH
-    hnsw.train(_sample(vectors, TRAIN_SAMPLE, seed))
-    index = faiss.IndexIDMap(hnsw)
-    _add_in_chunks(index, ids, vectors)
-    return index
-
-
-def set_nprobe(index: faiss.Index, share: float = NPROBE_SHARE) -> None:
-    ivf = faiss.extract_index_ivf(index)
-    ivf.nprobe = int(min(ivf.nlist, max(MIN_NPROBE, math.ceil(share * ivf.nlist))))
+def set_nprobe(index: faiss.Index) -> None:
+    index.nprobe = int(min(index.nlist, NPROBE))
 
 
 def index_kind(index: faiss.Index) -> str:
     if isinstance(index, faiss.IndexIDMap2):
         return "flat"
-    if isinstance(index, faiss.IndexIDMap):
-        return "hnsw-sq4"
-    return "ivf-sq8"
+    if isinstance(index, faiss.IndexIVFScalarQuantizer):
+        return "ivf-sq8" if index.sq.qtype == faiss.ScalarQuantizer.QT_8bit else "ivf-sq"
+    return type(index).__name__
+
+
+def _ivf_ids(index: faiss.Index) -> np.ndarray:
+    """Every id an IVF index holds (sorted)."""
+    lists = index.invlists
+    parts = [
+        faiss.rev_swig_ptr(lists.get_ids(number), lists.list_size(number)).copy()
+        for number in range(index.nlist)
+        if lists.list_size(number)
+    ]
+    return np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
 
 
 class TieredIndex:
-    """A main index (flat, or approximate above ``exact_max``) plus an exact delta;
-    thread-safe (one lock around every FAISS call)."""
+    """A main index (flat, or approximate above ``exact_max``), an exact delta and the
+    tombstones of an approximate main; thread-safe (a lock guards every change; searches
+    of an approximate main run outside it, since that main is never changed in place)."""
 
     def __init__(
         self,
         dimension: int,
         *,
         exact_max: int = EXACT_MAX,
-        approximate: str = APPROXIMATE,
         main: faiss.Index | None = None,
         main_file: str | None = None,
+        main_path: Path | None = None,
     ):
         self.dimension = dimension
         self.exact_max = exact_max
-        self.approximate = approximate
         self._main = main if main is not None else _flat(dimension)
+        self._main_path = main_path
+        """The file an approximate main is mapped from (``None``: built in memory)."""
+        self._main_ids: np.ndarray | None = None
         self._delta = _flat(dimension)
         self._dead: set[int] = set()
-        """Ids removed from an HNSW main index (which cannot delete): filtered at search."""
+        """Ids removed from an approximate main (not rewritten for it): filtered at search."""
         self._params: faiss.SearchParameters | None = None
         self._lock = threading.RLock()
+        self._merging: threading.Thread | None = None
+        self._gone: list[int] = []
+        """Ids removed while a merge runs (the new main may hold them)."""
         self.main_file = main_file
         """Name of the saved file holding the current main index (``None``: not saved)."""
+        self.main_checks: dict[str, int] = {}
+        """CRC-32s of the saved main file's header and ids (see :func:`_ivf_checks`)."""
+        self.damaged = False
+        self.verifying: threading.Thread | None = None
+        """The background check of a mapped main file (tests wait for it)."""
+        """Set when the background check finds the main file damaged (rebuild it)."""
+        self.on_merged: Callable[[], None] | None = None
+        """Called (from the merge thread) when a merge replaced the main index."""
 
     @classmethod
     def build(
-        cls,
-        ids: np.ndarray,
-        vectors: np.ndarray,
-        dimension: int,
-        *,
-        exact_max: int = EXACT_MAX,
-        approximate: str = APPROXIMATE,
+        cls, ids: np.ndarray, vectors: np.ndarray, dimension: int, *, exact_max: int = EXACT_MAX
     ) -> TieredIndex:
         """An index of all of a collection's vectors at once (a rebuild), typed by size."""
-        if len(ids) > exact_max:
-            builder = build_hnsw if approximate == "hnsw" else build_ivf
-            main = builder(ids, vectors)
-            return cls(dimension, exact_max=exact_max, approximate=approximate, main=main)
-        index = cls(dimension, exact_max=exact_max, approximate=approximate)
-        if len(ids):
-            _add_in_chunks(index._main, ids, vectors)
-        return index
+        return cls(dimension, exact_max=exact_max, main=_new_main(ids, vectors, exact_max))
 
     # -- the VectorIndex protocol ------------------------------------------------------
 
@@ -247,22 +270,29 @@ class TieredIndex:
         with self._lock:
             self._delta.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
             if self._delta.ntotal >= max(DELTA_MIN, DELTA_SHARE * self._main.ntotal):
-                self.merge()
+                self._start_merge()
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids) == 0:
             return
         selector = np.asarray(list(ids), dtype=np.int64)
         with self._lock:
+            if self._merging is not None:
+                self._gone += selector.tolist()
             self._delta.remove_ids(selector)
-            if self.kind == "hnsw-sq4":
-                held = faiss.vector_to_array(self._main.id_map)
-                dead = selector[np.isin(selector, held)]
-                if len(dead):
-                    self._dead.update(int(i) for i in dead)
-                    self._params = None
-            elif self._main.remove_ids(selector):
-                self.main_file = None
+            if self.exact:
+                if self._main.remove_ids(selector):
+                    self.main_file = None
+                return
+            held = selector[np.isin(selector, self._held_ids())]
+            if len(held):
+                self._dead.update(int(i) for i in held)
+                self._params = None
+
+    def _held_ids(self) -> np.ndarray:
+        if self._main_ids is None:
+            self._main_ids = _ivf_ids(self._main)
+        return self._main_ids
 
     def _search_params(self) -> faiss.SearchParameters | None:
         if not self._dead:
@@ -270,8 +300,8 @@ class TieredIndex:
         if self._params is None:
             dead = np.array(sorted(self._dead), dtype=np.int64)
             batch = faiss.IDSelectorBatch(len(dead), faiss.swig_ptr(dead))
-            params = faiss.SearchParametersHNSW()
-            params.efSearch = HNSW_EF_SEARCH
+            params = faiss.SearchParametersIVF()
+            params.nprobe = self._main.nprobe
             params.sel = faiss.IDSelectorNot(batch)
             params._keep = (dead, batch)  # the selectors point into these
             self._params = params
@@ -279,76 +309,156 @@ class TieredIndex:
 
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dimension)
+        if k <= 0:
+            return []
         hits: list[tuple[int, float]] = []
         with self._lock:
-            for part in (self._main, self._delta):
-                if part.ntotal == 0 or k <= 0:
-                    continue
-                params = self._search_params() if part is self._main else None
-                scores, ids = part.search(query, min(k, part.ntotal), params=params)
-                hits += [
-                    (int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0
-                ]
+            main, params = self._main, self._search_params()
+            parts = [self._delta] if not self.exact else [self._main, self._delta]
+            for part in parts:
+                if part.ntotal:
+                    hits += _found(*part.search(query, min(k, part.ntotal)))
+        if not self.exact and main.ntotal:  # immutable: searched outside the lock
+            hits += _found(*main.search(query, min(k, main.ntotal), params=params))
         hits.sort(key=lambda hit: -hit[1])
         return hits[:k]
 
     def __len__(self) -> int:
-        return int(self._main.ntotal - len(self._dead) + self._delta.ntotal)
+        with self._lock:
+            return int(self._main.ntotal - len(self._dead) + self._delta.ntotal)
 
-    # -- upkeep --------------------------------------------------------------------------
+    # -- merging -------------------------------------------------------------------------
 
     def merge(self) -> None:
-        """Move the delta into the main index (an approximate one once the total exceeds
-        ``exact_max``); the main file must then be rewritten. Ids that an HNSW main holds
-        as removed stay in the delta (the graph cannot hold one id twice)."""
+        """Merge the delta into the main index now and wait for it (tests, benchmarks)."""
+        self.wait_merged()
         with self._lock:
-            if self._delta.ntotal == 0:
-                return
-            ids, vectors = _flat_contents(self._delta, self.dimension)
-            if self.exact and len(self) > self.exact_max:
-                main_ids, main_vectors = _flat_contents(self._main, self.dimension)
-                built = TieredIndex.build(
-                    np.concatenate([main_ids, ids]),
-                    np.concatenate([main_vectors, vectors]),
-                    self.dimension,
-                    exact_max=self.exact_max,
-                    approximate=self.approximate,
-                )
-                self._main, self._dead, self._params = built._main, set(), None
-                self._delta = _flat(self.dimension)
-            else:
-                keep = np.isin(ids, np.array(sorted(self._dead), dtype=np.int64))
-                _add_in_chunks(self._main, ids[~keep], vectors[~keep])
-                delta = _flat(self.dimension)
-                if keep.any():
-                    delta.add_with_ids(np.ascontiguousarray(vectors[keep]), ids[keep])
-                self._delta = delta
-            self.main_file = None
+            self._start_merge()
+        self.wait_merged()
 
-    def main_bytes(self) -> bytes:
+    def wait_merged(self) -> None:
+        """Wait for running background merges, if any (one may start the next)."""
+        while True:
+            with self._lock:
+                running = self._merging
+            if running is None:
+                return
+            running.join()
+
+    def _start_merge(self) -> None:
+        """Start a merge (the caller holds the lock). A flat main that stays flat takes
+        the delta at once (at most ``exact_max`` vectors: milliseconds); otherwise a new
+        main is built in a background thread."""
+        if self._merging is not None or self._delta.ntotal == 0:
+            return
+        ids, vectors = _flat_contents(self._delta, self.dimension)
+        if self.exact and len(self) <= self.exact_max:
+            _add_in_chunks(self._main, ids, vectors)
+            self._delta = _flat(self.dimension)
+            self.main_file = None
+            return
+        if self.exact:
+            main_ids, main_vectors = _flat_contents(self._main, self.dimension)
+            job = (main_ids, main_vectors, None, None)
+        else:
+            job = (None, None, self._main, self._main_path)
+        dead = np.array(sorted(self._dead), dtype=np.int64)
+        self._gone = []
+        self._merging = threading.Thread(
+            target=self._merge_in_background,
+            args=(*job, dead, ids, vectors),
+            name="newsbot-index-merge",
+        )
+        self._merging.start()
+
+    def _merge_in_background(
+        self,
+        main_ids: np.ndarray | None,
+        main_vectors: np.ndarray | None,
+        old_main: faiss.Index | None,
+        old_path: Path | None,
+        dead: np.ndarray,
+        ids: np.ndarray,
+        vectors: np.ndarray,
+    ) -> None:
+        try:
+            if old_main is None:  # flat outgrew exact_max: build the approximate main
+                all_ids = np.concatenate([main_ids, ids])
+                main = _new_main(all_ids, np.concatenate([main_vectors, vectors]), -1)
+                held = np.sort(all_ids)
+            else:
+                main = _copy(old_main, old_path)
+                if len(dead):
+                    main.remove_ids(dead)
+                _add_in_chunks(main, ids, vectors)
+                set_nprobe(main)
+                held = _ivf_ids(main)
+        except Exception:
+            log.exception("merging the vector index delta failed; it stays in the delta")
+            with self._lock:
+                self._merging = None
+            return
         with self._lock:
-            return faiss.serialize_index(self._main).tobytes()
+            gone = np.array(sorted(set(self._gone)), dtype=np.int64)
+            merged = np.setdiff1d(ids, gone)
+            if len(merged):
+                self._delta.remove_ids(merged)
+            self._main, self._main_path, self._main_ids = main, None, held
+            self._dead = {int(i) for i in gone[np.isin(gone, held)]}
+            self._params, self._gone, self._merging = None, [], None
+            self.main_file, self.main_checks = None, {}
+            if self._delta.ntotal >= max(DELTA_MIN, DELTA_SHARE * self._main.ntotal):
+                self._start_merge()
+        if self.on_merged is not None:
+            self.on_merged()
+
+    # -- saving --------------------------------------------------------------------------
 
     def delta_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(delta ids, delta vectors, dead ids)`` for the state file."""
+        """``(delta ids, delta vectors, tombstones)`` for the state file."""
         with self._lock:
             ids, vectors = _flat_contents(self._delta, self.dimension)
-            return ids.copy(), vectors.copy(), np.array(sorted(self._dead), dtype=np.int64)
+            return ids, vectors, np.array(sorted(self._dead), dtype=np.int64)
 
     def memory_bytes(self) -> int:
-        """Approximate RAM held by the vectors (codes, ids, graph or lists)."""
+        """Approximate RAM held by the vectors (codes, ids, lists' centroids)."""
         with self._lock:
             if self.exact:
                 main = self._main.ntotal * (4 * self.dimension + 8)
-            elif self.kind == "hnsw-sq4":
-                inner = faiss.downcast_index(self._main.index)
-                links = faiss.vector_to_array(inner.hnsw.neighbors).nbytes
-                codes = faiss.downcast_index(inner.storage).code_size * self._main.ntotal
-                main = links + codes + 8 * self._main.ntotal
             else:
-                ivf = faiss.extract_index_ivf(self._main)
-                main = self._main.ntotal * (ivf.code_size + 8) + ivf.nlist * 4 * self.dimension
+                main = self._main.ntotal * (self._main.code_size + 8)
+                main += self._main.nlist * 4 * self.dimension
             return int(main + self._delta.ntotal * (4 * self.dimension + 8))
+
+
+def _new_main(ids: np.ndarray, vectors: np.ndarray, exact_max: int) -> faiss.Index:
+    """A main index of these vectors: flat up to ``exact_max`` of them, else IVF."""
+    if exact_max >= 0 and len(ids) <= exact_max:
+        main = _flat(vectors.shape[1])
+        if len(ids):
+            _add_in_chunks(main, ids, vectors)
+        return main
+    return build_ivf(ids, vectors)
+
+
+def _main_data(index: TieredIndex, main: faiss.Index, path: Path | None) -> bytes:
+    """The serialised main index (a mapped one is its file: FAISS cannot serialise it)."""
+    if path is not None:
+        return path.read_bytes()
+    if index_kind(main) == "flat":
+        with index._lock:  # a flat main changes in place
+            return faiss.serialize_index(main).tobytes()
+    return faiss.serialize_index(main).tobytes()
+
+
+def _copy(main: faiss.Index, path: Path | None) -> faiss.Index:
+    """An in-memory, modifiable copy of an approximate main (read from its file when it
+    is memory-mapped, which cannot be modified)."""
+    return faiss.read_index(str(path)) if path is not None else faiss.clone_index(main)
+
+
+def _found(scores: np.ndarray, ids: np.ndarray) -> list[tuple[int, float]]:
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
 
 
 def collection_file_stem(collection: str) -> str:
@@ -358,7 +468,7 @@ def collection_file_stem(collection: str) -> str:
     return f"{readable}-{digest}"
 
 
-_MAGIC = b"NBVX1\n"
+_MAGIC = b"NBVX2\n"
 
 
 def _write_atomically(path: Path, chunks: Iterable[bytes]) -> None:
@@ -376,13 +486,53 @@ def _write_atomically(path: Path, chunks: Iterable[bytes]) -> None:
             temporary.unlink()
 
 
+def _ivf_layout(index: faiss.Index, size: int) -> tuple[int, list[tuple[int, int]]]:
+    """Where a serialised IVF index keeps its lists: ``(bytes before the first list,
+    [(offset, bytes) of each list's ids])`` (FAISS writes each list's codes, then its ids)."""
+    lists, code_size = index.invlists, index.code_size
+    offset = head = size - index.ntotal * (code_size + 8)
+    ranges = []
+    for number in range(index.nlist):
+        count = lists.list_size(number)
+        if count:
+            ranges.append((offset + count * code_size, count * 8))
+            offset += count * (code_size + 8)
+    if head < 0 or offset != size:
+        raise ValueError("the index file does not hold the lists its header describes")
+    return head, ranges
+
+
+def _file_crc(path: Path, ranges: Iterable[tuple[int, int]] | None = None) -> int:
+    """CRC-32 of a file (or of some ``(offset, bytes)`` ranges of it, in order)."""
+    crc = 0
+    with path.open("rb") as handle:
+        if ranges is None:
+            while chunk := handle.read(_CHECK_CHUNK):
+                crc = zlib.crc32(chunk, crc)
+            return crc
+        for offset, length in ranges:
+            handle.seek(offset)
+            crc = zlib.crc32(handle.read(length), crc)
+    return crc
+
+
+def _ivf_checks(index: faiss.Index, data: bytes) -> dict[str, int]:
+    """CRC-32s of a serialised IVF index's header (centroids, list sizes) and of its ids:
+    checked before its first search (cheap); the rest (the codes) after."""
+    head, ranges = _ivf_layout(index, len(data))
+    view = memoryview(data)
+    ids_crc = 0
+    for offset, length in ranges:
+        ids_crc = zlib.crc32(view[offset : offset + length], ids_crc)
+    return {"head_bytes": head, "head_crc32": zlib.crc32(view[:head]), "ids_crc32": ids_crc}
+
+
 class IndexDirectory:
     """Saves and loads per-collection indexes (state + content-named main file)."""
 
-    def __init__(self, folder: Path, exact_max: int = EXACT_MAX, approximate: str = APPROXIMATE):
+    def __init__(self, folder: Path, exact_max: int = EXACT_MAX):
         self.folder = folder
         self.exact_max = exact_max
-        self.approximate = approximate
 
     def state_path(self, collection: str) -> Path:
         return self.folder / f"{collection_file_stem(collection)}.state"
@@ -395,20 +545,25 @@ class IndexDirectory:
         self.folder.mkdir(parents=True, exist_ok=True)
         stem = collection_file_stem(collection)
         with index._lock:
-            main_file = index.main_file
-            if main_file is None or not (self.folder / main_file).is_file():
-                data = index.main_bytes()
-                main_file = f"{stem}-{zlib.crc32(data):08x}-{len(data)}.main"
-                if not (self.folder / main_file).is_file():
-                    _write_atomically(self.folder / main_file, [data])
-                index.main_file = main_file
+            main, main_path, main_file = index._main, index._main_path, index.main_file
+            kind, checks = index.kind, index.main_checks
             ids, vectors, tombstones = index.delta_arrays()
+        if main_file is None or not (self.folder / main_file).is_file():
+            data = _main_data(index, main, main_path)
+            checks = {} if kind == "flat" else _ivf_checks(main, data)
+            main_file = f"{stem}-{zlib.crc32(data):08x}-{len(data)}.main"
+            # Written even when a file of that name exists: it may be a damaged copy.
+            _write_atomically(self.folder / main_file, [data])
+            del data
+            with index._lock:
+                if index._main is main:
+                    index.main_file, index.main_checks = main_file, checks
         size = (self.folder / main_file).stat().st_size
         crc = int(main_file.split("-")[-2], 16)
         header = {
             **asdict(manifest),
-            "kind": index.kind,
-            "main": {"file": main_file, "bytes": size, "crc32": crc},
+            "kind": kind,
+            "main": {"file": main_file, "bytes": size, "crc32": crc, **checks},
             "delta": len(ids),
             "tombstones": len(tombstones),
         }
@@ -430,7 +585,11 @@ class IndexDirectory:
 
     def load(self, collection: str, expected: Manifest) -> TieredIndex | None:
         """The saved index if it is intact and its manifest matches ``expected``, else
-        ``None`` (the caller rebuilds it from the database)."""
+        ``None`` (the caller rebuilds it from the database).
+
+        An approximate main is memory-mapped after checking its header and ids; the rest
+        of it is checked by a background thread, which sets ``damaged`` on a mismatch.
+        """
         try:
             return self._load(collection, expected)
         except (OSError, ValueError, TypeError, KeyError, RuntimeError, struct.error) as error:
@@ -443,7 +602,7 @@ class IndexDirectory:
             return None
         raw = path.read_bytes()
         if not raw.startswith(_MAGIC):
-            raise ValueError("not an index state file")
+            raise ValueError("not an index state file of this version")
         offset = len(_MAGIC)
         head_length, crc = struct.unpack_from("<II", raw, offset)
         offset += 8
@@ -453,25 +612,30 @@ class IndexDirectory:
         manifest = Manifest(**{key: header[key] for key in Manifest.__dataclass_fields__})
         if manifest != expected:
             return None
-        main_path = self.folder / header["main"]["file"]
-        data = main_path.read_bytes()
-        if len(data) != header["main"]["bytes"] or zlib.crc32(data) != header["main"]["crc32"]:
-            raise ValueError(f"{main_path.name} does not match its checksum")
-        main = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
-        if main.d != expected.dimension:
-            raise ValueError("dimension mismatch")
-        kind = index_kind(main)
-        if kind == "ivf-sq8":
-            set_nprobe(main)
-        elif kind == "hnsw-sq4":
-            faiss.downcast_index(main.index).hnsw.efSearch = HNSW_EF_SEARCH
+        described = header["main"]
+        main_path = self.folder / described["file"]
+        if main_path.stat().st_size != described["bytes"]:
+            raise ValueError(f"{main_path.name} does not have the size its state names")
+        if header["kind"] == "flat":
+            data = main_path.read_bytes()
+            if zlib.crc32(data) != described["crc32"]:
+                raise ValueError(f"{main_path.name} does not match its checksum")
+            main = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+            mapped = None
+        else:
+            main, mapped = self._map(main_path, described)
+        if main.d != expected.dimension or index_kind(main) != header["kind"]:
+            raise ValueError("the index file is not of the kind or dimension its state names")
         index = TieredIndex(
             expected.dimension,
             exact_max=self.exact_max,
-            approximate=self.approximate,
             main=main,
             main_file=main_path.name,
+            main_path=mapped,
         )
+        index.main_checks = {
+            k: described[k] for k in ("head_bytes", "head_crc32", "ids_crc32") if k in described
+        }
         body = memoryview(raw)[offset + head_length :]
         delta, dimension = header["delta"], expected.dimension
         ids = np.frombuffer(body, dtype=np.int64, count=delta)
@@ -486,7 +650,28 @@ class IndexDirectory:
             index._dead.update(int(i) for i in tombstones)
         if delta:
             index._delta.add_with_ids(vectors.reshape(delta, dimension).copy(), ids.copy())
-        return index if len(index) == expected.count else None
+        if len(index) != expected.count:
+            return None
+        if mapped is not None:
+            _verify_in_background(index, mapped, described["crc32"])
+        return index
+
+    @staticmethod
+    def _map(path: Path, described: dict) -> tuple[faiss.Index, Path]:
+        """Memory-map an approximate main after checking the CRC-32s of its header
+        (centroids, list sizes) and of its ids."""
+        with path.open("rb") as handle:  # checked before FAISS parses it
+            head = handle.read(described["head_bytes"])
+        if zlib.crc32(head) != described["head_crc32"]:
+            raise ValueError(f"{path.name}: header does not match its checksum")
+        main = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+        start, ranges = _ivf_layout(main, described["bytes"])
+        if start != described["head_bytes"]:
+            raise ValueError(f"{path.name}: lists do not start where the state says")
+        if _file_crc(path, ranges) != described.get("ids_crc32"):
+            raise ValueError(f"{path.name}: ids do not match their checksum")
+        set_nprobe(main)
+        return main, path
 
     def delete(self, collections: Iterable[str]) -> None:
         for collection in collections:
@@ -497,3 +682,22 @@ class IndexDirectory:
         if not self.folder.is_dir():
             return 0
         return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
+
+
+def _verify_in_background(index: TieredIndex, path: Path, crc: int) -> threading.Thread:
+    """Check a mapped main file's CRC-32 in a daemon thread; mark the index damaged on a
+    mismatch (:mod:`index.index_sync` then rebuilds it from the database)."""
+
+    def verify() -> None:
+        try:
+            intact = _file_crc(path) == crc
+        except OSError:
+            intact = False
+        if not intact:
+            log.warning("the vector index file %s is damaged; rebuilding it", path.name)
+            index.damaged = True
+
+    thread = threading.Thread(target=verify, name="newsbot-index-check", daemon=True)
+    index.verifying = thread
+    thread.start()
+    return thread

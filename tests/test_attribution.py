@@ -629,3 +629,32 @@ def test_a_name_with_a_particle_resolves_in_full() -> None:
 def test_a_dash_signature_may_hold_a_bare_initial() -> None:
     text = "“You are not a leader.” ―\xa0Carla N Luis Osei\n“He wants it all.” ―\xa0Ana Ruiz."
     assert [speaker for speaker, _, _ in _spans(text)] == ["Carla N Luis Osei", "Ana Ruiz"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"The talks were useful," a Foreign Ministry spokesman said on Tuesday.',
+        "A Foreign Ministry spokesman said the talks were useful.",
+        '"The talks were useful," said a senior Foreign Ministry official.',
+    ],
+)
+def test_an_unnamed_spokesman_speaks_for_the_organisation(text: str) -> None:
+    assert [a.speaker for a in find_attributions(text)] == ["the Foreign Ministry"]
+
+
+def test_a_named_spokesman_and_a_person_spokesman_stay_people() -> None:
+    named = find_attributions("Foreign Ministry spokesman Wang Yi said the talks were useful.")
+    assert [a.speaker for a in named] == ["Wang Yi"]
+    assert find_attributions("A Trump spokesman said the rally would go ahead.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Books are not going anywhere," said Librarian Tom Baker.',
+        "Librarian Tom Baker said the books were not going anywhere.",
+    ],
+)
+def test_a_job_title_before_a_name_is_not_part_of_the_speaker(text: str) -> None:
+    assert [a.speaker for a in find_attributions(text)] == ["Tom Baker"]

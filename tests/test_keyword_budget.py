@@ -4,6 +4,9 @@ their attributed articles already make useless (real SQLite FTS5)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import pytest
 
 from index import keyword
@@ -102,14 +105,16 @@ async def test_person_questions_skip_mention_searches_when_attributions_suffice(
         for i in range(3)
     ]
     library = await _library(settings, articles)
-    calls: list[str] = []
-    searched = Store.keyword_search
+    calls: list[Sequence[str]] = []
+    searched = candidates.keyword_search
 
-    async def counted(self: Store, match: str, *args: object, **kwargs: object) -> object:
-        calls.append(match)
-        return await searched(self, match, *args, **kwargs)  # type: ignore[arg-type]
+    async def counted(
+        store: Store, words: Sequence[str], *args: Any, **kwargs: Any
+    ) -> list[tuple[int, float]]:
+        calls.append(words)  # the person path's own searches (not the general one)
+        return await searched(store, words, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "keyword_search", counted)
+    monkeypatch.setattr(candidates, "keyword_search", counted)
     try:
         question = "What did Whitfield say about the cables?"
         wide = await library.ask(question, collections=["global"])

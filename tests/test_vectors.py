@@ -6,12 +6,15 @@ import logging
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from index import vectors
 from index.config import Settings
 from index.library import Library
 from index.vectors import IndexDirectory, Manifest, TieredIndex
@@ -37,14 +40,14 @@ def test_index_becomes_approximate_above_the_threshold_and_keeps_its_answers() -
     for lo in range(0, 400, 50):
         index.add(ids[lo : lo + 50], vectors[lo : lo + 50])
         index.merge()
-        assert index.kind == ("flat" if lo + 50 <= 300 else "hnsw-sq4")
+        assert index.kind == ("flat" if lo + 50 <= 300 else "ivf-sq8")
+        assert len(index) == lo + 50
     assert TieredIndex.build(ids[:300], vectors[:300], DIMENSION, exact_max=300).exact
-    assert not TieredIndex.build(ids, vectors, DIMENSION, exact_max=300).exact
-    ivf = TieredIndex.build(ids, vectors, DIMENSION, exact_max=300, approximate="ivf")
-    assert ivf.kind == "ivf-sq8"
-    for query in unit(20, 2):  # tiny graph, wide search: only quantisation differs
+    built = TieredIndex.build(ids, vectors, DIMENSION, exact_max=300)
+    assert built.kind == "ivf-sq8"
+    for query in unit(20, 2):  # few vectors: every list probed, only quantisation differs
         best = set(exact_top(ids, vectors, query, 10))
-        for approximate in (index, ivf):
+        for approximate in (index, built):
             found = [i for i, _ in approximate.search(query, 20)]  # re-scored by callers
             assert len(set(found) & best) >= 9
 
@@ -52,7 +55,7 @@ def test_index_becomes_approximate_above_the_threshold_and_keeps_its_answers() -
 def test_incremental_add_and_remove_with_an_approximate_index(tmp_path: Path) -> None:
     ids, vectors = np.arange(1, 501, dtype=np.int64), unit(500, 3)
     index = TieredIndex.build(ids[:400], vectors[:400], DIMENSION, exact_max=100)
-    assert index.kind == "hnsw-sq4"
+    assert index.kind == "ivf-sq8"
     directory = IndexDirectory(tmp_path, exact_max=100)
     directory.save("global", index, Manifest("m", DIMENSION, 400, 1))
     main_files = sorted(p.name for p in tmp_path.glob("*.main"))
@@ -64,7 +67,7 @@ def test_incremental_add_and_remove_with_an_approximate_index(tmp_path: Path) ->
     assert sorted(p.name for p in tmp_path.glob("*.main")) == main_files
 
     loaded = directory.load("global", Manifest("m", DIMENSION, 497, 2))
-    assert loaded is not None and len(loaded) == 497 and loaded.kind == "hnsw-sq4"
+    assert loaded is not None and len(loaded) == 497 and loaded.kind == "ivf-sq8"
     for position in (4, 16, 449, 120, 480):  # a stored vector finds itself, unless removed
         top = [i for i, _ in loaded.search(vectors[position], 5)]
         if position + 1 in removed:
@@ -129,7 +132,7 @@ async def test_answers_are_the_same_across_the_switch(settings: Settings, embedd
     approximate = await Library.open(lowered, embedder=embedder)
     try:
         after = [await approximate.ask(q, collections=["global"]) for q in questions]
-        assert approximate._indexes["global"].kind == "hnsw-sq4"
+        assert approximate._indexes["global"].kind == "ivf-sq8"
     finally:
         await approximate.close()
     for first, second in zip(before, after, strict=True):
@@ -225,3 +228,148 @@ def test_two_processes_saving_at_once_never_crash_or_mismatch(tmp_path: Path) ->
         assert writer.returncode == 0, err
         assert out.strip() == "0"
     assert not list((tmp_path / "vectors").glob("*.tmp"))
+
+
+def test_a_merge_runs_in_the_background_while_searches_adds_and_removals_go_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(vectors, "DELTA_MIN", 50)
+    ids, vectors_ = np.arange(1, 701, dtype=np.int64), unit(700, 5)
+    index = TieredIndex.build(ids[:400], vectors_[:400], DIMENSION, exact_max=100)
+    merged = threading.Event()
+    index.on_merged = merged.set
+    release, copying = threading.Event(), threading.Event()
+    real_copy = vectors._copy
+
+    def slow_copy(main: object, path: object) -> object:
+        copying.set()
+        assert release.wait(10)
+        return real_copy(main, path)
+
+    monkeypatch.setattr(vectors, "_copy", slow_copy)
+    index.add(ids[400:460], vectors_[400:460])  # 60 >= DELTA_MIN: a merge starts
+    assert copying.wait(10)
+    # While the merge runs: searches see main + delta, changes are accepted at once.
+    assert index.search(vectors_[420], 1)[0][0] == 421
+    index.add(ids[460:470], vectors_[460:470])
+    index.remove([3, 430, 465])  # one in the old main, one in the merging delta, one new
+    for removed in (3, 430, 465):
+        assert removed not in [i for i, _ in index.search(vectors_[removed - 1], 10)]
+    assert len(index) == 467
+    release.set()
+    index.wait_merged()
+    assert merged.is_set() and index._delta.ntotal == 9  # 460..469 minus 465
+    assert len(index) == 467
+    for position in (2, 429, 464, 10, 419, 461):
+        top = [i for i, _ in index.search(vectors_[position], 5)]
+        if position + 1 in (3, 430, 465):
+            assert position + 1 not in top
+        else:
+            assert top[0] == position + 1
+    index.add(ids[430:431], vectors_[430:431])  # a removed id comes back
+    assert index.search(vectors_[430], 1)[0][0] == 431 and len(index) == 468
+
+
+def _flip_codes(path: Path) -> None:
+    """Flip bytes in the vector codes of a saved IVF main (not its header or ids)."""
+    import faiss
+
+    main = faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+    head, _ = vectors._ivf_layout(main, path.stat().st_size)
+    del main
+    with path.open("r+b") as handle:  # in place, as a failing disk would
+        handle.seek(head + 4)  # inside the codes of the first list
+        data = handle.read(16)
+        handle.seek(head + 4)
+        handle.write(bytes(b ^ 0xFF for b in data))
+
+
+def test_a_mapped_index_is_checked_in_the_background(tmp_path: Path) -> None:
+    ids, vectors_ = np.arange(1, 301, dtype=np.int64), unit(300, 6)
+    index = TieredIndex.build(ids, vectors_, DIMENSION, exact_max=100)
+    directory = IndexDirectory(tmp_path, exact_max=100)
+    manifest = Manifest("m", DIMENSION, 300, 1)
+    directory.save("global", index, manifest)
+    loaded = directory.load("global", manifest)
+    assert loaded is not None and loaded._main_path is not None  # memory-mapped
+    loaded.verifying.join()
+    assert not loaded.damaged
+    del loaded
+    (main,) = tmp_path.glob("*.main")
+    _flip_codes(main)
+    loaded = directory.load("global", manifest)  # the header and ids are intact: usable
+    assert loaded is not None and loaded.search(vectors_[7], 1)
+    loaded.verifying.join()
+    assert loaded.damaged
+    del loaded
+    with main.open("r+b") as handle:  # the header (never truncate a mapped file)
+        handle.seek(40)
+        handle.write(bytes(b ^ 0xFF for b in main.read_bytes()[40:48]))
+    assert directory.load("global", manifest) is None  # refused at once
+
+
+async def test_library_rebuilds_an_approximate_index_found_damaged_after_start(
+    settings: Settings, embedder: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    lowered = replace(settings, exact_index_max=3)
+    library = await Library.open(lowered, embedder=embedder)
+    await library.ingest([HARBOR, ORCHARD, SYNDICATED_A], collection="global")
+    await library.close()
+    for path in settings.vectors_dir.iterdir():
+        path.unlink()  # rebuilt by size (approximate) on open, saved on close
+    library = await Library.open(lowered, embedder=embedder)
+    await library.stats()
+    assert library._indexes["global"].kind == "ivf-sq8"
+    await library.close()
+    (main,) = settings.vectors_dir.glob("*.main")
+    _flip_codes(main)
+    reopened = await Library.open(lowered, embedder=embedder)
+    try:
+        question = "What damaged the apple blossoms?"
+        first = await reopened.ask(question, collections=["global"])
+        damaged = reopened._indexes["global"]
+        assert damaged.kind == "ivf-sq8" and damaged._main_path is not None
+        with caplog.at_level(logging.WARNING):
+            damaged.verifying.join()
+        assert damaged.damaged and "is damaged" in caplog.text
+        second = await reopened.ask(question, collections=["global"])
+        rebuilt = reopened._indexes["global"]
+        assert rebuilt is not damaged and not rebuilt.damaged and rebuilt.kind == "ivf-sq8"
+        assert first.quotes[0].article_id == second.quotes[0].article_id == "orchard-frost"
+    finally:
+        await reopened.close()
+    again = await Library.open(lowered, embedder=embedder)
+    try:
+        await again.ask("When will the Harbor Bridge close?", collections=["global"])
+        index = again._indexes["global"]  # the rebuilt index, saved and mapped
+        assert index._main_path is not None
+        index.verifying.join()
+        assert not index.damaged
+    finally:
+        await again.close()
+
+
+async def test_closing_finishes_a_background_merge_and_saves_it(
+    settings: Settings, embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(vectors, "DELTA_MIN", 1)
+    build_ivf = vectors.build_ivf
+
+    def slow_build_ivf(*args: object, **kwargs: object) -> object:
+        time.sleep(0.5)  # the merge is still running when close() is called
+        return build_ivf(*args, **kwargs)
+
+    monkeypatch.setattr(vectors, "build_ivf", slow_build_ivf)
+    lowered = replace(settings, exact_index_max=3)
+    library = await Library.open(lowered, embedder=embedder)
+    await library.ingest([HARBOR, ORCHARD, SYNDICATED_A], collection="global")
+    assert library._indexes["global"]._merging is not None
+    await library.close()  # the merge (flat -> IVF) is finished and saved
+    reopened = await Library.open(lowered, embedder=embedder)
+    try:
+        answer = await reopened.ask("What damaged the apple blossoms?", collections=["global"])
+        index = reopened._indexes["global"]
+        assert index.kind == "ivf-sq8" and index._delta.ntotal == 0 and index._merging is None
+        assert answer.quotes[0].article_id == "orchard-frost"
+    finally:
+        await reopened.close()

@@ -45,9 +45,10 @@ class PersonCandidates:
 
 
 async def person_statements(
-    scope: Scope, names: Sequence[str], topic: Sequence[str]
+    scope: Scope, names: Sequence[str], topic: Sequence[str], *, mentions: bool = True
 ) -> PersonCandidates | None:
-    """What a named person said: their attributed statements, else passages naming them.
+    """What a named person said: their attributed statements, else passages naming them
+    (``mentions=False``: only the attributed statements, read without keyword search).
 
     A bounded number of queries whatever the corpus size: the attributions of the surname
     (capped at :data:`MAX_SURNAME_ATTRIBUTIONS`), two keyword searches, then the articles,
@@ -61,8 +62,10 @@ async def person_statements(
     attributed = answering.matching_attributions(
         await store.attributions_by_surname(keys, collections, MAX_SURNAME_ATTRIBUTIONS), names
     )
+    if not attributed and not mentions:
+        return None
     article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
-    if len(article_pks) < MAX_PERSON_ARTICLES:  # else mentions could not add an article
+    if mentions and len(article_pks) < MAX_PERSON_ARTICLES:  # else no article to add
         hits = await keyword_search(store, [], collections, 100, required=keys)
         if topic:  # passages naming the person in articles about the topic (title or text)
             hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
@@ -84,7 +87,9 @@ async def person_statements(
         for pk in article_pks
         if pk in stored and (article_ids is None or stored[pk].id in article_ids)
     }
-    return await statements_in_articles(scope, scope.in_window(articles), attributed, names)
+    return await statements_in_articles(
+        scope, scope.in_window(articles), attributed, names, mentions=mentions
+    )
 
 
 APPOSITION_CHARS = 60

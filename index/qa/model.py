@@ -1,9 +1,12 @@
-"""The learned combination of features: two logistic regressions shipped as data.
+"""The learned combinations of features: logistic regressions shipped as data.
 
-``qa_model.json`` (beside this module) holds, for the candidate ranking and for
-abstention, the feature names, the standardisation (mean, scale), the weights and the
-bias, written by ``benchmarks/train_qa.py`` (scikit-learn, offline). Here they are applied
-with numpy only, so answering a question never imports scikit-learn.
+``qa_model.json`` (beside this module) holds the general ranking score that abstention
+reads and the abstention model; ``pool_model.json`` holds the one ranking of every
+candidate of a question (general passages and a named person's statements, see
+:mod:`index.qa.pool`). Each linear model is stored as its feature names, the
+standardisation (mean, scale), the weights and the bias, written by
+``benchmarks/train_qa.py`` (scikit-learn, offline). Here they are applied with numpy
+only, so answering a question never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("qa_model.json")
+POOL_MODEL_PATH = Path(__file__).with_name("pool_model.json")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,20 @@ def load(path: Path = MODEL_PATH) -> QAModel:
         float(data["follow_up_threshold"]),
         float(data["keep_margin"]),
     )
+
+
+@dataclass(frozen=True)
+class PoolModel:
+    rank: Linear
+    """The score of a pooled candidate (features: :data:`index.qa.pool.POOL_FEATURES`)."""
+    keep_margin: float
+    """Quotes keep candidates scored within this of the best one."""
+
+
+@functools.cache
+def load_pool(path: Path = POOL_MODEL_PATH) -> PoolModel:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return PoolModel(Linear.from_json(data["rank"]), float(data["keep_margin"]))
 
 
 def probability(logit: float) -> float:

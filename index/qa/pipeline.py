@@ -1,16 +1,18 @@
-"""The steps of answering a question, in order: route, gather, rank, abstain, quote."""
+"""The steps of answering a question, in order: read it, gather one pool of candidates
+(general passages and a named person's statements), rank them with one model, abstain or
+quote."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from index import answer as answering
 from index.models import Answer
-from index.qa import abstention, candidates, features, model, ranking
-from index.qa.routing import complete_name, route
+from index.qa import abstention, candidates, features, model, pool, ranking
+from index.qa.routing import Route, route
 from index.qa.scope import Scope
 from index.search import Candidate
 from index.store import Store, StoredAttribution
@@ -31,7 +33,12 @@ async def answer_question(
     published_window: TimeFilter | None = None,
 ) -> Answer:
     """Answer ``question`` (already validated and embedded) from ``collections``;
-    ``published_window`` keeps only articles published in a question's time frame."""
+    ``published_window`` keeps only articles published in a question's time frame.
+
+    A question asking what someone said is answered when that person's statements (or
+    passages naming them) are found; any other question when the abstention model
+    (:mod:`index.qa.abstention`) finds the general candidates likely to answer it. The
+    quotes come from the one ranking of all candidates (:func:`rank_pool`)."""
     scope = Scope(
         store,
         indexes,
@@ -41,59 +48,54 @@ async def answer_question(
         article_ids=article_ids,
         published_window=published_window,
     )
+    result = await rank_pool(scope, question)
+    general = result.general
+    sure = result.person.asks_said and bool(result.person.ranked)
+    _record(question, 1.0 if sure else general.probability)
+    qa_model = model.load()
+    if not sure and (
+        not general.ranked
+        or general.probability < abstention.threshold(qa_model, scope.article_ids)
+    ):
+        nearest = abstention.closest(general.found.candidates)
+        title = general.found.passages[nearest.passage_id].title if nearest else None
+        return answering.not_found(question, title)
+    pool_model = model.load_pool()
+    chosen = pool.chosen(result.ranked, pool_model.keep_margin, result.person.asks_said)
+    chosen = chosen[: limit * 2]
+    texts = dict(result.person.found.texts) if result.person.found else {}
+    missing = [c.article_pk for c in chosen if c.article_pk not in texts]
+    texts.update(await candidates.article_texts(scope.store, list(dict.fromkeys(missing))))
+    kept = ranking.pool_quotes(chosen, texts, general.attributions, limit, general.facts.kind)
+    if not kept:  # the articles were removed while we were answering
+        return answering.not_found(question, None)
+    return Answer(question=question, answered=True, quotes=tuple(kept))
+
+
+@dataclass
+class PoolRanking:
+    """Every candidate of a question in one ranking (used by benchmarks too)."""
+
+    routed: Route
+    person: pool.PersonFound
+    general: GeneralRanking
+    ranked: list[pool.PoolCandidate]
+
+
+async def rank_pool(scope: Scope, question: str) -> PoolRanking:
+    """Gather the general candidates and the named person's statements, rank them all
+    with the pool model (:mod:`index.qa.pool`), and estimate answerability."""
     routed = route(question)
-    steps: list[Callable[[], Awaitable[Answer | None]]] = []
-
-    async def by_role() -> Answer | None:
-        topic = [w for w in routed.topic if w not in routed.role]
-        found = await candidates.role_statements(scope, routed.role)
-        return _person_answer(question, found, topic, limit)
-
-    async def by_name() -> Answer | None:
-        return await _answer_person(scope, question, routed.names, limit)
-
-    async def by_completed_name() -> Answer | None:
-        completed = await complete_name(store, routed.names, collections)
-        if completed is None:
-            return None
-        return await _answer_person(scope, question, [completed], limit)
-
-    if routed.role and routed.role_first:
-        steps.append(by_role)
-    if routed.names:
-        steps += [by_name, by_completed_name]
-    if routed.role and not routed.role_first:
-        steps.append(by_role)
-    for step in steps:
-        answer = await step()
-        if answer is not None:
-            _record(question, 1.0)
-            return answer
-    return await _answer_general(scope, question, routed.names, limit)
-
-
-async def _answer_person(
-    scope: Scope, question: str, names: Sequence[str], limit: int
-) -> Answer | None:
-    topic = answering.topic_words(question, names)
-    found = await candidates.person_statements(scope, names, topic)
-    return _person_answer(question, found, topic, limit)
-
-
-def _person_answer(
-    question: str, found: candidates.PersonCandidates | None, topic: Sequence[str], limit: int
-) -> Answer | None:
-    if found is None:
-        return None
-    quotes = ranking.person_quotes(found, topic, limit)
-    if not quotes:
-        return None
-    return Answer(question=question, answered=True, quotes=tuple(quotes))
+    person = await pool.person_candidates(scope, question, routed)
+    general = await rank_general(scope, question, routed.names)
+    pooled = pool.build(general.facts, general.ranked, general.rows, general.found.passages, person)
+    return PoolRanking(routed, person, general, pool.order(pooled, model.load_pool().rank))
 
 
 @dataclass
 class GeneralRanking:
-    """Everything the general path knows about a question (used by benchmarks too)."""
+    """The general candidates of a question, ranked by the hand-set score that abstention
+    reads (used by benchmarks too)."""
 
     facts: features.QuestionFacts
     found: candidates.GeneralCandidates
@@ -119,35 +121,11 @@ async def rank_general(scope: Scope, question: str, names: Sequence[str]) -> Gen
     return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance)
 
 
-async def _answer_general(scope: Scope, question: str, names: Sequence[str], limit: int) -> Answer:
-    qa_model = model.load()
-    result = await rank_general(scope, question, names)
-    _record(question, result.probability)
-    if not result.ranked or result.probability < abstention.threshold(qa_model, scope.article_ids):
-        nearest = abstention.closest(result.found.candidates)
-        title = result.found.passages[nearest.passage_id].title if nearest else None
-        return answering.not_found(question, title)
-    best = result.logits[0]
-    chosen = [
-        c
-        for c, logit in zip(result.ranked, result.logits, strict=True)
-        if logit >= best - qa_model.keep_margin
-    ][: limit * 2]
-    passages = result.found.passages
-    article_pks = list(dict.fromkeys(passages[c.passage_id].article_pk for c in chosen))
-    texts = await candidates.article_texts(scope.store, article_pks)
-    kept = ranking.general_quotes(
-        chosen, passages, texts, result.attributions, limit, result.facts.kind
-    )
-    if not kept:  # the articles were removed while we were answering
-        return answering.not_found(question, None)
-    return Answer(question=question, answered=True, quotes=tuple(kept))
-
-
 Recorder = Callable[[str, float], None]
 recorders: list[Recorder] = []
 """Benchmarks append a function here to see each question's answer probability (a
-person answer counts as 1.0); nothing is recorded otherwise."""
+question asking what someone said whose statements were found counts as 1.0); nothing is
+recorded otherwise."""
 
 
 def _record(question: str, chance: float) -> None:

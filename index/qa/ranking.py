@@ -8,61 +8,64 @@ from index import answer as answering
 from index.attribution import name_matches
 from index.models import Quote
 from index.qa import features
-from index.qa.candidates import GeneralCandidates, PersonCandidates
+from index.qa.candidates import GeneralCandidates
 from index.qa.model import QAModel
+from index.qa.pool import PoolCandidate
 from index.search import Candidate
 from index.sentences import split_sentences
-from index.store import StoredAttribution, StoredPassage
+from index.store import StoredAttribution
 
 
-def person_quotes(found: PersonCandidates, topic: Sequence[str], limit: int) -> list[Quote]:
-    """A person's statements as quotes, best article first (see ``rank_statements``)."""
-    ranked = answering.rank_statements(found.statements, found.titles, topic)
-    return answering.merge_duplicates(
-        [
-            answering.make_quote(
-                s.passage, found.texts[s.article_pk], s.start, s.end, s.speaker, s.score
-            )
-            for s in ranked
-        ]
-    )[:limit]
-
-
-def general_quotes(
-    chosen: Sequence[Candidate],
-    passages: dict[int, StoredPassage],
+def pool_quotes(
+    chosen: Sequence[PoolCandidate],
     texts: dict[int, str],
     attributions: Sequence[StoredAttribution],
     limit: int,
     kind: str | None = None,
 ) -> list[Quote]:
-    """Quotes of the chosen passages, each grown by its next sentence where that fits and
-    labelled with its speaker when it holds one person's statement. When the question
+    """Quotes of the chosen candidates, best first, none repeating another's text.
+
+    A statement of the person the question asks about is quoted as found, labelled with
+    its speaker. Any other candidate is grown by its next sentence where that fits and
+    labelled with its speaker when it holds one person's statement; when the question
     expects a kind of answer (``kind``: a number, a date...) that the quote lacks, it runs
     on to the next sentence holding one, even in the next paragraph (news often answers
     in the sentence after the one that matches the question)."""
     quotes: list[Quote | None] = []
     for candidate in chosen:
-        passage = passages[candidate.passage_id]
-        text = texts[passage.article_pk]
-        start, end = answering.with_context(
-            text, passage.start, passage.end, answering.CONTEXT_CHARS
-        )
-        if kind is not None and not features.has_type(text[start:end], kind):
-            end = _next_sentence_with(text, start, end, kind)
-        speaker = answering.speaker_for_span(
-            passage.article_pk, passage.start, passage.end, attributions
-        )
-        if speaker != answering.speaker_for_span(passage.article_pk, start, end, attributions):
-            end = passage.end  # never run into someone else's words under this name
-        quotes.append(
-            answering.make_quote(
-                passage, texts[passage.article_pk], start, end, speaker, candidate.dense
+        text = texts.get(candidate.article_pk, "")
+        start, end = quote_span(candidate, text, kind)
+        speaker = candidate.speaker
+        if not candidate.asked:
+            pk = candidate.article_pk
+            speaker = speaker or answering.speaker_for_span(
+                pk, candidate.start, candidate.end, attributions
             )
+            if speaker != answering.speaker_for_span(pk, start, end, attributions):
+                end = candidate.end  # never run into someone else's words under this name
+        quotes.append(
+            answering.make_quote(candidate.passage, text, start, end, speaker, candidate.dense)
         )
     return answering.merge_duplicates(
         answering.without_repeats([q for q in quotes if q is not None])
     )[:limit]
+
+
+def quote_span(candidate: PoolCandidate, text: str, kind: str | None) -> tuple[int, int]:
+    """The span quoted for a candidate: a statement of the person asked about as found,
+    anything else as :func:`general_span` grows it."""
+    if candidate.asked or not text:
+        return candidate.start, candidate.end
+    return general_span(text, candidate.start, candidate.end, kind)
+
+
+def general_span(text: str, start: int, end: int, kind: str | None) -> tuple[int, int]:
+    """``[start, end)`` grown by its next sentence where that fits, and on to the next
+    sentence holding the expected kind of answer when it lacks one."""
+    start, end = answering.with_context(text, start, end, answering.CONTEXT_CHARS)
+    if kind is not None and not features.has_type(text[start:end], kind):
+        end = _next_sentence_with(text, start, end, kind)
+    return start, end
 
 
 def _next_sentence_with(text: str, start: int, end: int, kind: str) -> int:

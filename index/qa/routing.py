@@ -6,9 +6,12 @@
   or title next to their name in an attribution ("French President Emmanuel Macron said").
   A capitalised organisation ("What did the Foreign Ministry say?") is tried as a speaker
   name first and as a role after;
-* everything else (including questions that name someone but do not ask what they said,
-  such as "Why is Kim going to Russia?") goes to the general ranking, where the people it
-  names are features, not a separate path.
+* a question that names someone without asking what they said ("Why is Kim going to
+  Russia?") asks about them, not for their words.
+
+None of this chooses a separate path: the person's statements join the retrieved
+passages in one pool, and whether the question asks what they said is a feature of the
+one ranking (:mod:`index.qa.pool`).
 """
 
 from __future__ import annotations
