@@ -68,9 +68,11 @@ class _Stemmer:
         seen before go through the tokenizer together, one row each, in three statements."""
         new = [w for w in dict.fromkeys(words) if w not in self._cache]
         if new:
+            values = ", ".join("(?, ?)" for _ in new)  # one statement for all the words
             with self._lock:
-                self._db.executemany(
-                    "INSERT INTO t (rowid, x) VALUES (?, ?)", list(enumerate(new, 1))
+                self._db.execute(
+                    f"INSERT INTO t (rowid, x) VALUES {values}",
+                    [value for pair in enumerate(new, 1) for value in pair],
                 )
                 rows = self._db.execute("SELECT doc, term FROM v ORDER BY doc, offset").fetchall()
                 self._db.execute("DELETE FROM t")
