@@ -250,11 +250,12 @@ async def keyword_search(
         titles = dict(await _title_search(store, quoted(title_words), collections))
         spans = await store.passage_spans(list(titles)[:TITLE_ARTICLES])
         title_only = quoted(must or terms or title_words)
-        for span in spans.values():  # passages of well-titled articles, scored on text
-            for passage_id, score in await store.keyword_search(
-                title_only, collections, PER_TITLE, passage_range=span, filter_collections=False
-            ):
-                scores.setdefault(passage_id, score)
+        # passages of well-titled articles, scored on text (the titles' collections are
+        # the asked ones, so their passages are too)
+        for passage_id, score in await store.keyword_search_ranges(
+            title_only, list(spans.values()), PER_TITLE
+        ):
+            scores.setdefault(passage_id, score)
         if titles:
             owners = await store.passage_articles(list(scores))
             for passage_id, article_pk in owners.items():

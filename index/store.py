@@ -804,6 +804,21 @@ class Store:
             (*args, limit),
         )
 
+    async def keyword_search_ranges(
+        self, match: str, ranges: Sequence[tuple[int, int]], per_range: int
+    ) -> list[tuple[int, float]]:
+        """The best ``per_range`` ``(passage_id, bm25)`` for ``match`` within each range of
+        passage ids (of any collection: ranges are chosen articles), in one query."""
+        if not ranges:
+            return []
+        part = (
+            "SELECT * FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.0) AS score "
+            "FROM passages_fts WHERE passages_fts MATCH ? AND rowid BETWEEN ? AND ? "
+            "ORDER BY score LIMIT ?)"
+        )
+        args = [v for low, high in ranges for v in (f"text : ({match})", low, high, per_range)]
+        return await self._fts(" UNION ALL ".join([part] * len(ranges)), args)
+
     async def _newest_bound(self, table: str, expression: str, newest: int) -> int | None:
         """The rowid of the ``newest``-th highest-rowid row of ``table`` matching
         ``expression`` (``None`` if fewer match). Walking a doclist without scoring is

@@ -201,3 +201,26 @@ def test_words_are_stemmed_together_as_fts5_stems_each() -> None:
     assert together == alone
     assert together["running"] == together["Running"] == "run"
     assert together["o'brien"] == "o" and together["-"] is None and together["état"] == "etat"
+
+
+async def test_ranges_are_searched_in_one_query_as_one_by_one(settings: Settings) -> None:
+    texts = [
+        f"The harbor ferry ran late on day {i}.\n\nCrews said the harbor bridge cables "
+        f"were replaced in week {i} of the repairs."
+        for i in range(4)
+    ]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    store = library.store
+    try:
+        spans = list((await store.passage_spans([1, 2, 3, 4])).values())
+        assert len(spans) == 4 and all(low < high for low, high in spans)
+        one_by_one = []
+        for span in spans[1:3]:
+            one_by_one += await store.keyword_search(
+                '"harbor" OR "cables"', ["global"], 1, passage_range=span
+            )
+        together = await store.keyword_search_ranges('"harbor" OR "cables"', spans[1:3], 1)
+        assert together == one_by_one and len(together) == 2
+        assert await store.keyword_search_ranges('"harbor"', [], 5) == []
+    finally:
+        await library.close()
