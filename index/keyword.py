@@ -122,13 +122,20 @@ class _Counts:
             self._totals[key] = cached
         return cached[1]
 
-    async def collection_share(self, store: Store, collections: Sequence[str]) -> float:
+    async def _collection_sizes(self, store: Store) -> dict[str, int]:
         now, key = time.monotonic(), str(store.path)
         cached = self._sizes.get(key)
         if cached is None or now - cached[0] > CACHE_SECONDS:
             cached = (now, await store.collection_sizes())
             self._sizes[key] = cached
-        sizes = cached[1]
+        return cached[1]
+
+    async def articles(self, store: Store) -> int:
+        """Articles in the library (all collections)."""
+        return sum((await self._collection_sizes(store)).values())
+
+    async def collection_share(self, store: Store, collections: Sequence[str]) -> float:
+        sizes = await self._collection_sizes(store)
         total = sum(sizes.values())
         wanted = sum(sizes.get(c, 0) for c in set(collections))
         return wanted / total if total else 1.0
@@ -198,10 +205,12 @@ async def _title_search(
     """The best ``TITLE_ARTICLES * 4`` titles among the newest ``TITLE_BUDGET`` matching
     ones, the collection filtered inside FTS5 or after, as for passages."""
     wanted = TITLE_ARTICLES * 4
+    # (a library of fewer articles cannot exceed the budget: no bound query)
+    newest = TITLE_BUDGET if await _counts.articles(store) > TITLE_BUDGET else None
     if await _counts.collection_share(store, collections) < FILTER_BELOW:
-        return await store.title_search(match, collections, wanted, newest=TITLE_BUDGET)
+        return await store.title_search(match, collections, wanted, newest=newest)
     found = await store.title_search(
-        match, collections, 2 * wanted, newest=TITLE_BUDGET, filter_collections=False
+        match, collections, 2 * wanted, newest=newest, filter_collections=False
     )
     kept = await store.articles_in_collections([pk for pk, _ in found], collections)
     return [hit for hit in found if hit[0] in kept][:wanted]

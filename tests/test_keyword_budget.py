@@ -224,3 +224,26 @@ async def test_ranges_are_searched_in_one_query_as_one_by_one(settings: Settings
         assert await store.keyword_search_ranges('"harbor"', [], 5) == []
     finally:
         await library.close()
+
+
+async def test_titles_are_bounded_only_in_a_library_larger_than_the_budget(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [f"The harbor ferry timetable changed again in week {i} of the year." for i in range(4)]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    bounds: list[int | None] = []
+    searched = Store.title_search
+
+    async def recorded(self: Store, *args: Any, newest: int | None = None, **kwargs: Any) -> Any:
+        bounds.append(newest)
+        return await searched(self, *args, newest=newest, **kwargs)
+
+    monkeypatch.setattr(Store, "title_search", recorded)
+    try:
+        hits = await keyword_search(library.store, ["report", "harbor"], ["global"], 10)
+        assert hits and bounds == [None]  # 4 articles: nothing to bound
+        monkeypatch.setattr(keyword, "TITLE_BUDGET", 2)
+        bounded = await keyword_search(library.store, ["report", "harbor"], ["global"], 10)
+        assert bounds == [None, 2] and bounded
+    finally:
+        await library.close()
