@@ -247,3 +247,30 @@ async def test_titles_are_bounded_only_in_a_library_larger_than_the_budget(
         assert bounds == [None, 2] and bounded
     finally:
         await library.close()
+
+
+async def test_attributions_by_surname_keep_to_the_collections(settings: Settings) -> None:
+    def said(number: int) -> ArticleInput:
+        return _article(
+            number,
+            f'"The harbor needs new cables before winter {number}," said Dana Whitfield, '
+            "the city's chief engineer.",
+        )
+
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    store = library.store
+    try:
+        for number, collection in enumerate(["one", "two", "one", "two", "one"]):
+            report = await library.ingest([said(number)], collection=collection)
+            assert report.ingested
+        everything = await store.attributions_by_surname(["whitfield"], ["one", "two"], 100)
+        assert len(everything) == 5
+        one = await store.attributions_by_surname(["whitfield"], ["one"], 100)
+        owners = await store.articles_by_pk([a.article_pk for a in one])
+        assert len(one) == 3 and {a.collection for a in owners.values()} == {"one"}
+        newest = await store.attributions_by_surname(["whitfield"], ["one"], 2)
+        assert newest == one[-2:]  # the newest two, oldest first
+        assert await store.attributions_by_surname(["whitfield"], ["one"]) == one  # no limit
+        assert await store.attributions_by_surname(["whitfield"], ["three"], 100) == []
+    finally:
+        await library.close()
