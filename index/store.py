@@ -943,7 +943,8 @@ class Store:
         marks = ",".join("?" * len(article_pks))
         names = ",".join("?" * len(collections))
         async with self._db.execute(
-            f"SELECT pk FROM articles WHERE pk IN ({marks}) AND collection IN ({names})",
+            # "+collection": look the few articles up by key, never scan a collection's index
+            f"SELECT pk FROM articles WHERE pk IN ({marks}) AND +collection IN ({names})",
             (*article_pks, *collections),
         ) as cursor:
             return {int(r[0]) for r in await cursor.fetchall()}
@@ -1063,32 +1064,14 @@ class Store:
         marks = ",".join("?" * len(collections))
         newest: list[StoredAttribution] = []
         for surname in dict.fromkeys(surnames):
-            # one surname at a time: its rows come in index order (no sort of all of them).
-            # First without the join to articles (the common case: all of them are in the
-            # collections, checked per article afterwards); if some are not, with it.
-            rows: list[StoredAttribution] = []
-            if 0 <= limit <= 5000:  # (a bounded number of articles to check)
-                async with self._db.execute(
-                    "SELECT article_pk, start, end, speaker, kind FROM attributions "
-                    "WHERE surname = ? ORDER BY article_pk DESC, start DESC LIMIT ?",
-                    (surname, limit),
-                ) as cursor:
-                    rows = [StoredAttribution(*row) for row in await cursor.fetchall()]
-            pks = list(dict.fromkeys(a.article_pk for a in rows))
-            if (
-                limit < 0
-                or limit > 5000
-                or len(await self.articles_in_collections(pks, collections)) < len(pks)
-            ):
-                async with self._db.execute(
-                    "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
-                    "JOIN articles a ON a.pk = t.article_pk WHERE t.surname = ? "
-                    f"AND a.collection IN ({marks}) "
-                    "ORDER BY t.article_pk DESC, t.start DESC LIMIT ?",
-                    (surname, *collections, limit),
-                ) as cursor:
-                    rows = [StoredAttribution(*row) for row in await cursor.fetchall()]
-            newest += rows
+            # one surname at a time: its rows come in index order (no sort of all of them)
+            async with self._db.execute(
+                "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
+                "JOIN articles a ON a.pk = t.article_pk WHERE t.surname = ? "
+                f"AND a.collection IN ({marks}) ORDER BY t.article_pk DESC, t.start DESC LIMIT ?",
+                (surname, *collections, limit),
+            ) as cursor:
+                newest += [StoredAttribution(*row) for row in await cursor.fetchall()]
         newest.sort(key=lambda a: (a.article_pk, a.start), reverse=True)
         return list(reversed(newest if limit < 0 else newest[:limit]))
 
