@@ -133,7 +133,8 @@ def settings(kind: str, index: faiss.Index) -> list[int]:
         return [128, 256, 512]
     nlist = faiss.extract_index_ivf(index).nlist
     shares = (0.02, 0.05, 0.08, 0.12, 0.16, 0.2, 0.25, 0.3, 0.4, 0.5)
-    return sorted({max(1, round(s * nlist)) for s in shares})
+    vx.set_nprobe(index)  # and the library's own setting
+    return sorted({max(1, round(s * nlist)) for s in shares} | {index.nprobe})
 
 
 def apply(kind: str, index: faiss.Index, value: int) -> None:

@@ -84,7 +84,7 @@ class Settings:
     threads: int = 0
     """Encoder threads (onnxruntime intra-op, or torch); 0 = the CPUs available, at most 4."""
     exact_index_max: int = 50_000
-    """A collection with more passages than this gets an approximate (HNSW-SQ4) index."""
+    """A collection with more passages than this gets an approximate (IVF-SQ8) index."""
     feed_interval: float = 15 * 60
     """Seconds between two polls of a feed (at least :data:`MIN_FEED_INTERVAL`)."""
     feed_max_failures: int = 5

@@ -10,15 +10,18 @@ change; :meth:`IndexSync.save_dirty` writes changed indexes back to disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
+import faiss
 import numpy as np
 
 from index.embedder import Embedder
 from index.store import Store
 from index.vectors import (
     TRAIN_PER_LIST,
+    UNCOUNTED,
     IndexDirectory,
     Manifest,
     TieredIndex,
@@ -28,6 +31,9 @@ from index.vectors import (
 )
 
 log = logging.getLogger(__name__)
+
+COUNT_CHECK_DELAY = 3.0
+"""Seconds after loading a saved index before its size is checked against the database."""
 
 
 class IndexSync:
@@ -59,6 +65,8 @@ class IndexSync:
         self.indexes: dict[str, TieredIndex] = {}
         self.generations: dict[str, int] = {}
         self.dirty: set[str] = set()
+        self.count_check_delay = COUNT_CHECK_DELAY
+        self._checks: set[asyncio.Task[None]] = set()
 
     def manifest(self, generation: int, count: int) -> Manifest:
         return Manifest(self.embedder.name, self.embedder.dimension, count, generation)
@@ -75,18 +83,44 @@ class IndexSync:
         if current is not None and not damaged and self.generations.get(collection) == generation:
             return
         await self.check_model()
-        count = await self.store.count_passages(collection)
-        expected = self.manifest(generation, count)
         index = None
-        if not damaged:
+        if not damaged:  # its passage count is checked later (counting 1M takes ~0.3 s)
+            expected = self.manifest(generation, UNCOUNTED)
             index = await asyncio.to_thread(self.directory.load, collection, expected)
         if index is None:
+            count = await self.store.count_passages(collection)
             index = await self.rebuild(collection, count)
             if generation:
                 log.info("rebuilt the vector index of %s (%d passages)", collection, len(index))
                 self.dirty.add(collection)
+        else:
+            task = asyncio.create_task(self._check_count(collection, index))
+            self._checks.add(task)
+            task.add_done_callback(self._checks.discard)
         self._track(collection, index)
         self.generations[collection] = generation
+
+    async def _check_count(self, collection: str, index: TieredIndex) -> None:
+        """A moment after ``index`` was loaded (off the first question), compare its size
+        with the database's passage count; a mismatch marks it damaged (rebuilt on the
+        next :meth:`sync`). Generations already tell a stale file; this is a second guard."""
+        await asyncio.sleep(self.count_check_delay)
+        async with self.write_lock:
+            if self.indexes.get(collection) is not index:
+                return
+            generation = (await self.store.generations()).get(collection, 0)
+            if generation != self.generations.get(collection):
+                return  # changed meanwhile: the next sync reloads it
+            count = await self.store.count_passages(collection)
+            if count != len(index):
+                log.warning(
+                    "the saved vector index of %r holds %d passages, the database %d; "
+                    "rebuilding it",
+                    collection,
+                    len(index),
+                    count,
+                )
+                index.damaged = True
 
     def _track(self, collection: str, index: TieredIndex) -> None:
         """Hold ``index`` as the collection's; a background merge marks it to be saved."""
@@ -102,26 +136,31 @@ class IndexSync:
     async def rebuild(self, collection: str, count: int) -> TieredIndex:
         """A new index of every vector of ``collection`` stored in the database.
 
-        Above ``exact_max`` the IVF lists are trained on a random sample read first; the
-        rest is then read in batches, each added while the next is read."""
+        Above ``exact_max`` the IVF lists are trained on a random sample read first, while
+        the vectors are read in batches; each batch is added while the next is read."""
         dimension = self.embedder.dimension
         if count > self.exact_max:
             sample = ivf_lists(count) * TRAIN_PER_LIST
             _, training = await self.store.sample_embeddings(collection, dimension, 2 * sample)
-            if len(training) >= sample // 2:
-                main = await asyncio.to_thread(train_ivf, training, count)
-                del training
+            if len(training) >= min(sample, count) // 2:  # else: sparse ids, read it all
+                training_done = asyncio.ensure_future(asyncio.to_thread(train_ivf, training, count))
+                waiting: list[tuple[np.ndarray, np.ndarray]] = []  # read while training
                 adding: asyncio.Future[None] | None = None
                 async for batch_ids, batch in self.store.iter_embeddings(
                     collection, dimension, batch=50_000
                 ):
+                    waiting.append((batch_ids, batch))
+                    if not training_done.done():
+                        continue
+                    main = training_done.result()
                     if adding is not None:
                         await adding
-                    adding = asyncio.ensure_future(
-                        asyncio.to_thread(main.add_with_ids, batch, batch_ids)
-                    )
+                    adding = asyncio.ensure_future(asyncio.to_thread(_add_all, main, waiting))
+                    waiting = []
+                main = await training_done
                 if adding is not None:
                     await adding
+                await asyncio.to_thread(_add_all, main, waiting)
                 set_nprobe(main)
                 return TieredIndex(dimension, exact_max=self.exact_max, main=main)
         ids = np.empty(count, dtype=np.int64)
@@ -183,8 +222,15 @@ class IndexSync:
         self.dirty.add(collection)
 
     async def save_dirty(self) -> None:
-        """Write changed indexes to disk (under the write lock). An index that cannot be
-        written (a damaged data folder) is reported and rebuilt from the database later."""
+        """Write changed indexes to disk: new main files first, without the write lock
+        (questions wait for it), then the small state files under it. An index that
+        cannot be written (a damaged data folder) is reported and rebuilt from the
+        database later."""
+        for collection in sorted(self.dirty):
+            index = self.indexes.get(collection)
+            if index is not None and not index.exact:
+                with contextlib.suppress(OSError):  # reported below, under the lock
+                    await asyncio.to_thread(self.directory.write_main, collection, index)
         async with self.write_lock:
             for collection in sorted(self.dirty):
                 self.dirty.discard(collection)
@@ -205,7 +251,15 @@ class IndexSync:
 
     async def close(self) -> None:
         """Wait for background merges (a short-lived process, such as one CLI command,
-        would otherwise lose them), then :meth:`save_dirty`."""
+        would otherwise lose them), then :meth:`save_dirty`; pending count checks are
+        dropped."""
+        for task in list(self._checks):
+            task.cancel()
         for index in list(self.indexes.values()):
             await asyncio.to_thread(index.wait_merged)
         await self.save_dirty()
+
+
+def _add_all(main: faiss.Index, batches: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    for ids, vectors in batches:
+        main.add_with_ids(vectors, ids)

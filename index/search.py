@@ -82,9 +82,11 @@ def word_coverage(question_words: Sequence[str], text: str) -> float:
     return len(wanted & word_prefixes(text)) / len(wanted)
 
 
-def _pairs(text: str) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=4096)
+def _pairs(text: str) -> frozenset[tuple[str, str]]:
+    """Adjacent word pairs of ``text`` (5-letter prefixes), cached as :func:`word_prefixes`."""
     words = [word[:5] for word in _WORD.findall(text.lower())]
-    return set(pairwise(words))
+    return frozenset(pairwise(words))
 
 
 def pair_coverage(question: str, text: str) -> float:
@@ -161,12 +163,19 @@ async def hybrid_search(
 ) -> list[Candidate]:
     """Candidates from both retrievers in the given collections, best fused score first."""
     candidates: dict[int, Candidate] = {}
-    dense_hits = await dense_search(store, indexes, query_vector, collections, limit)
+
+    async def keyword() -> list[tuple[int, float]]:
+        started = time.perf_counter()
+        found = await keyword_search(store, content_words(question), collections, limit)
+        _note("keyword_search", started)
+        return found
+
+    # Both at once: FAISS searches in a worker thread while SQLite runs the FTS queries.
+    dense_hits, hits = await asyncio.gather(
+        dense_search(store, indexes, query_vector, collections, limit), keyword()
+    )
     for rank, (passage_id, score) in enumerate(dense_hits):
         candidates[passage_id] = Candidate(passage_id, dense=score, dense_rank=rank)
-    started = time.perf_counter()
-    hits = await keyword_search(store, content_words(question), collections, limit)
-    _note("keyword_search", started)
     best = hits[0][1] if hits else 0.0
     for rank, (passage_id, bm25) in enumerate(hits):
         candidate = candidates.setdefault(passage_id, Candidate(passage_id))

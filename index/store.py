@@ -19,7 +19,7 @@ import hashlib
 import json
 import sqlite3
 import string
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -760,6 +760,7 @@ class Store:
         *,
         passage_range: tuple[int, int] | None = None,
         filter_collections: bool = True,
+        newest: int | None = None,
     ) -> list[tuple[int, float]]:
         """``(passage_id, bm25)`` for an FTS5 MATCH expression over the passage texts of
         ``collections`` (optionally only ids in ``passage_range``); lower bm25 is better.
@@ -769,6 +770,10 @@ class Store:
         collections hold most of the passages, that filter costs more than it saves: with
         ``filter_collections=False`` it is left out and the caller filters the hits
         (:meth:`in_collections`).
+
+        With ``newest``, only the ``newest`` most recently added matching passages are
+        scored (see :meth:`_newest_bound`): scoring costs time per match, so a common
+        term (a frequent surname) is bounded instead of scored over the whole library.
         """
         if not collections:
             return []
@@ -779,23 +784,73 @@ class Store:
         if passage_range is not None:
             where += " AND rowid BETWEEN ? AND ?"
             args += list(passage_range)
+        if newest is not None:
+            lowest = await self._newest_bound("passages_fts", expression, newest)
+            if lowest is not None:
+                where += " AND rowid >= ?"
+                args.append(lowest)
         return await self._fts(
             "SELECT rowid, bm25(passages_fts, 1.0, 0.0) AS score FROM passages_fts "
             f"WHERE {where} ORDER BY score LIMIT ?",
             (*args, limit),
         )
 
-    async def title_search(
-        self, match: str, collections: Sequence[str], limit: int
+    async def keyword_search_ranges(
+        self, match: str, ranges: Sequence[tuple[int, int]], per_range: int
     ) -> list[tuple[int, float]]:
-        """``(article_pk, bm25)`` of the articles whose title matches ``match``."""
+        """The best ``per_range`` ``(passage_id, bm25)`` for ``match`` within each range of
+        passage ids (of any collection: ranges are chosen articles), in one query."""
+        if not ranges:
+            return []
+        part = (
+            "SELECT * FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.0) AS score "
+            "FROM passages_fts WHERE passages_fts MATCH ? AND rowid BETWEEN ? AND ? "
+            "ORDER BY score LIMIT ?)"
+        )
+        args = [v for low, high in ranges for v in (f"text : ({match})", low, high, per_range)]
+        return await self._fts(" UNION ALL ".join([part] * len(ranges)), args)
+
+    async def _newest_bound(self, table: str, expression: str, newest: int) -> int | None:
+        """The rowid of the ``newest``-th highest-rowid row of ``table`` matching
+        ``expression`` (``None`` if fewer match). Walking a doclist without scoring is
+        several times cheaper than scoring it, so this costs little next to what it saves."""
+        if newest < 1:
+            return None
+        found = await self._fts(
+            f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (expression, newest - 1),
+        )
+        return found[0][0] if found else None
+
+    async def title_search(
+        self,
+        match: str,
+        collections: Sequence[str],
+        limit: int,
+        *,
+        newest: int | None = None,
+        filter_collections: bool = True,
+    ) -> list[tuple[int, float]]:
+        """``(article_pk, bm25)`` of the articles whose title matches ``match`` (with
+        ``newest``, among the ``newest`` most recently added matching titles only; with
+        ``filter_collections=False`` of any collection: the caller filters, see
+        :meth:`articles_in_collections`)."""
         if not collections:
             return []
         expression = f"{collection_filter(collections)} AND title : ({match})"
+        if not filter_collections:
+            expression = f"title : ({match})"
+        where, args = "titles_fts MATCH ?", [expression]
+        if newest is not None:
+            lowest = await self._newest_bound("titles_fts", expression, newest)
+            if lowest is not None:
+                where += " AND rowid >= ?"
+                args.append(lowest)
         return await self._fts(
             "SELECT rowid, bm25(titles_fts, 1.0, 0.0) AS score FROM titles_fts "
-            "WHERE titles_fts MATCH ? ORDER BY score LIMIT ?",
-            (expression, limit),
+            f"WHERE {where} ORDER BY score LIMIT ?",
+            (*args, limit),
         )
 
     async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:
@@ -815,11 +870,14 @@ class Store:
         ``column`` matches ``match``; stops at the first."""
         if not collections:
             return False
+        first = f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? LIMIT 1"
+        # Without the collection filter first: when nothing matches (the slow case, every
+        # candidate row is visited) the unfiltered walk is several times cheaper, and no
+        # unfiltered match means no filtered one.
+        if not await self._fts(first, (f"{column} : ({match})",)):
+            return False
         expression = f"{collection_filter(collections)} AND {column} : ({match})"
-        found = await self._fts(
-            f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? LIMIT 1", (expression,)
-        )
-        return bool(found)
+        return bool(await self._fts(first, (expression,)))
 
     async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:
@@ -864,6 +922,21 @@ class Store:
             f"SELECT p.id FROM passages p CROSS JOIN articles a ON a.pk = p.article_pk "
             f"WHERE p.id IN ({marks}) AND a.collection IN ({names})",
             (*ids, *collections),
+        ) as cursor:
+            return {int(r[0]) for r in await cursor.fetchall()}
+
+    async def articles_in_collections(
+        self, article_pks: Sequence[int], collections: Sequence[str]
+    ) -> set[int]:
+        """Which of the articles ``article_pks`` belong to one of ``collections``."""
+        if not article_pks or not collections:
+            return set()
+        marks = ",".join("?" * len(article_pks))
+        names = ",".join("?" * len(collections))
+        async with self._db.execute(
+            # "+collection": look the few articles up by key, never scan a collection's index
+            f"SELECT pk FROM articles WHERE pk IN ({marks}) AND +collection IN ({names})",
+            (*article_pks, *collections),
         ) as cursor:
             return {int(r[0]) for r in await cursor.fetchall()}
 
@@ -914,14 +987,31 @@ class Store:
             return {int(row["pk"]): self._article(row) for row in await cursor.fetchall()}
 
     async def passages_of_articles(
-        self, article_pks: Sequence[int]
+        self, article_pks: Sequence[int], articles: Mapping[int, Article] | None = None
     ) -> dict[int, list[StoredPassage]]:
         """Every passage of several articles, in article order, in one query (the person
-        path reads a bounded number of articles this way)."""
+        path reads a bounded number of articles this way). With ``articles`` (the same
+        articles, already read, by primary key) their passages' texts are cut from them
+        instead of being read again."""
         if not article_pks:
             return {}
         marks = ",".join("?" * len(article_pks))
         found: dict[int, list[StoredPassage]] = {}
+        if articles is not None and all(pk in articles for pk in article_pks):
+            async with self._db.execute(
+                "SELECT id, article_pk, paragraph, start, end FROM passages "
+                f"WHERE article_pk IN ({marks}) ORDER BY article_pk, ordinal",
+                list(article_pks),
+            ) as cursor:
+                for passage_id, pk, paragraph, start, end in await cursor.fetchall():
+                    a = articles[pk]
+                    cited = (a.collection, a.id, a.title, a.source, a.url, a.published)
+                    found.setdefault(pk, []).append(
+                        StoredPassage(
+                            passage_id, pk, *cited, paragraph, start, end, a.text[start:end]
+                        )
+                    )
+            return found
         async with self._db.execute(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
             f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "

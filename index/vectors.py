@@ -45,7 +45,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -57,20 +57,36 @@ log = logging.getLogger(__name__)
 EXACT_MAX = 50_000
 """Default size above which a collection's main index becomes approximate."""
 APPROXIMATE = "ivf-sq8"
-"""The approximate kind, chosen with ``benchmarks/recall_real.py`` (recall@10 after exact
-re-scoring of 100 candidates, against exact search, 200 real questions; see the README)."""
+"""The approximate kind, chosen with ``benchmarks/recall_real.py``: recall@10 after exact
+re-scoring of 100 candidates against exact search, 200 real questions, on 100k real MiniLM
+vectors of recombined real passages (load 6-8 on 2 cores):
+
+- IVF-SQ8, √N lists, 160 probed: .985 (.996 in a second training run), search p50 1.7 ms,
+  build 1.9 s, 397 B a vector;
+- IVF-SQ4, the same: .985, 2.0 ms, 205 B (the quantiser does not limit recall once 100
+  candidates are re-scored; SQ8 scans faster);
+- HNSW-SQ4 (M=24, efSearch 512, the previous choice): .973, 0.8 ms, build 35 s, 396 B.
+
+On the benchmark's stand-in vectors IVF measured within ~.01 of real ones (50k, 100k); at
+1M (stand-in) IVF-SQ8 gets .987-.992 with 160-250 probes; a rebuild from SQLite takes
+22-37 s on these 2 cores at load 5.5-7 (``benchmarks/scale.py``, ``index_upkeep.py``),
+where HNSW took 143-380 s for .80."""
 DELTA_MIN = 5_000
 DELTA_SHARE = 0.02
-TRAIN_PER_LIST = 40
-"""Training points per IVF list (k-means on a sample keeps a rebuild fast)."""
-TRAIN_ITERATIONS = 10
-"""k-means iterations training the IVF lists (FAISS's default of 25 costs seconds at 1M)."""
+TRAIN_PER_LIST = 25
+"""Training points per IVF list (k-means on a sample keeps a rebuild fast) ..."""
+TRAIN_ITERATIONS = 8
+"""... and k-means iterations. At 1M (stand-in vectors, 160 lists probed) 25 points and 8
+iterations trained in 4.8 s for recall@10 .987; 40 and 10 in 9.1 s for .984."""
 NPROBE = 160
-"""IVF lists a search probes (all of them below 160 lists, i.e. 25,600 vectors). With √N
-lists, recall@10 (re-scored) at a fixed share of lists probed grows with N, so a fixed
-count holds it: measured ≥ .98 needs ~90 probes at 50k and 100k passages (real MiniLM
-vectors: .986 / .986 with 90 / 79), ~100 at 300k and ~120 at 1M (stand-in vectors, which
-measured within .005 of real ones at 50k and 100k); 160 leaves a margin (1M: ~.987)."""
+NPROBE_SHARE = 0.25
+"""IVF lists a search probes: ``NPROBE`` or ``NPROBE_SHARE`` of the lists, whichever is
+more (all of them below 160 lists, i.e. 25,600 vectors). With √N lists, recall@10
+(re-scored) at a fixed share of lists probed grows with N, so a near-fixed count holds it.
+Measured on real MiniLM vectors with 160 probed: .985-.996 at 100k, .986 at 150k (the
+stand-in vectors there: .998, so they flatter IVF by up to ~.01); at 1M, stand-in vectors
+only: .987 with 160 or 200 probed, .992 with 250 (p50 6 / 8 / 11 ms on 2 loaded cores):
+250 leaves that margin for real vectors."""
 STALE_MAIN_SECONDS = 300
 """Main files no state names any more are deleted this long after they stopped being
 named (readers may still hold an older state for a moment, or be checking the file)."""
@@ -85,6 +101,17 @@ class Manifest:
     dimension: int
     count: int
     generation: int
+
+    def matches(self, expected: Manifest) -> bool:
+        """Equal to ``expected``, whose count may be ``UNCOUNTED`` (not compared)."""
+        if expected.count == UNCOUNTED:
+            return replace(self, count=UNCOUNTED) == expected
+        return self == expected
+
+
+UNCOUNTED = -1
+"""A :class:`Manifest` count meaning "not known": a load then checks the index against the
+count its own state file names (the caller compares with the database later)."""
 
 
 class VectorIndex(Protocol):
@@ -185,7 +212,7 @@ def build_ivf(
 
 
 def set_nprobe(index: faiss.Index) -> None:
-    index.nprobe = int(min(index.nlist, NPROBE))
+    index.nprobe = int(min(index.nlist, max(NPROBE, math.ceil(NPROBE_SHARE * index.nlist))))
 
 
 def index_kind(index: faiss.Index) -> str:
@@ -194,6 +221,15 @@ def index_kind(index: faiss.Index) -> str:
     if isinstance(index, faiss.IndexIVFScalarQuantizer):
         return "ivf-sq8" if index.sq.qtype == faiss.ScalarQuantizer.QT_8bit else "ivf-sq"
     return type(index).__name__
+
+
+def _members(held: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` the sorted array ``held`` holds (``np.isin`` sorts ``held``
+    again: ~0.1-1 s at 1M, under the index's lock)."""
+    if not len(values) or not len(held):
+        return np.zeros(len(values), dtype=bool)
+    positions = np.minimum(np.searchsorted(held, values), len(held) - 1)
+    return held[positions] == values
 
 
 def _ivf_ids(index: faiss.Index) -> np.ndarray:
@@ -240,7 +276,8 @@ class TieredIndex:
         self.main_checks: dict[str, int] = {}
         """CRC-32s of the saved main file's header and ids (see :func:`_ivf_checks`)."""
         self.damaged = False
-        """Set when the background check finds the main file damaged (rebuild it)."""
+        """Set when the background check finds the main file damaged, or a merge failed:
+        :mod:`index.index_sync` then rebuilds the index from the database."""
         self.verifying: threading.Thread | None = None
         """The background check of a mapped main file (a merge waits for it)."""
         self.on_merged: Callable[[], None] | None = None
@@ -284,7 +321,7 @@ class TieredIndex:
                 if self._main.remove_ids(selector):
                     self.main_file = None
                 return
-            held = selector[np.isin(selector, self._held_ids())]
+            held = selector[_members(self._held_ids(), selector)]
             if len(held):
                 self._dead.update(int(i) for i in held)
                 self._params = None
@@ -381,6 +418,7 @@ class TieredIndex:
         ids: np.ndarray,
         vectors: np.ndarray,
     ) -> None:
+        faiss.omp_set_num_threads(1)  # this thread's FAISS calls: leave a core to searches
         try:
             if old_main is None:  # flat outgrew exact_max: build the approximate main
                 all_ids = np.concatenate([main_ids, ids])
@@ -400,9 +438,10 @@ class TieredIndex:
                 set_nprobe(main)
                 held = _ivf_ids(main)
         except Exception:
-            log.exception("merging the vector index delta failed; it stays in the delta")
+            log.exception("merging the vector index delta failed; the index is rebuilt")
             with self._lock:
                 self._merging = None
+                self.damaged = True
             return
         with self._lock:
             gone = np.array(sorted(set(self._gone)), dtype=np.int64)
@@ -410,7 +449,7 @@ class TieredIndex:
             if len(merged):
                 self._delta.remove_ids(merged)
             self._main, self._main_path, self._main_ids = main, None, held
-            self._dead = {int(i) for i in gone[np.isin(gone, held)]}
+            self._dead = {int(i) for i in gone[_members(held, gone)]}
             self._params, self._gone, self._merging = None, [], None
             self.main_file, self.main_checks = None, {}
             if self._delta.ntotal >= max(DELTA_MIN, DELTA_SHARE * self._main.ntotal):
@@ -554,22 +593,13 @@ class IndexDirectory:
 
         Raises ``OSError`` when the folder cannot be written (the caller reports it).
         """
-        self.folder.mkdir(parents=True, exist_ok=True)
         stem = collection_file_stem(collection)
+        main_file, checks = self.write_main(collection, index)
         with index._lock:
-            main, main_path, main_file = index._main, index._main_path, index.main_file
-            kind, checks = index.kind, index.main_checks
+            if index.main_file != main_file:  # a merge replaced the main meanwhile
+                main_file, checks = self.write_main(collection, index)
+            kind = index.kind
             ids, vectors, tombstones = index.delta_arrays()
-        if main_file is None or not (self.folder / main_file).is_file():
-            data = _main_data(index, main, main_path)
-            checks = {} if kind == "flat" else _ivf_checks(main, data)
-            main_file = f"{stem}-{zlib.crc32(data):08x}-{len(data)}.main"
-            # Written even when a file of that name exists: it may be a damaged copy.
-            _write_atomically(self.folder / main_file, [data])
-            del data
-            with index._lock:
-                if index._main is main:
-                    index.main_file, index.main_checks = main_file, checks
         size = (self.folder / main_file).stat().st_size
         crc = int(main_file.split("-")[-2], 16)
         header = {
@@ -602,6 +632,27 @@ class IndexDirectory:
                 return str(json.loads(handle.read(length))["main"]["file"])
         except (OSError, ValueError, KeyError, TypeError, struct.error):
             return None
+
+    def write_main(self, collection: str, index: TieredIndex) -> tuple[str, dict[str, int]]:
+        """Write the index's main file unless it is saved already; returns its name and
+        checks. Callers may run this without the library's write lock (a main file is
+        immutable and content-named), so that writing one of 400 MB holds up no question.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with index._lock:
+            main, main_path, main_file = index._main, index._main_path, index.main_file
+            kind, checks = index.kind, index.main_checks
+        if main_file is not None and (self.folder / main_file).is_file():
+            return main_file, checks
+        data = _main_data(index, main, main_path)
+        checks = {} if kind == "flat" else _ivf_checks(main, data)
+        main_file = f"{collection_file_stem(collection)}-{zlib.crc32(data):08x}-{len(data)}.main"
+        # Written even when a file of that name exists: it may be a damaged copy.
+        _write_atomically(self.folder / main_file, [data])
+        with index._lock:
+            if index._main is main:
+                index.main_file, index.main_checks = main_file, checks
+        return main_file, checks
 
     def _collect_garbage(self, stem: str, keep: str) -> None:
         now = time.time()
@@ -644,7 +695,7 @@ class IndexDirectory:
             raise ValueError("state checksum mismatch")
         header = json.loads(raw[offset : offset + head_length])
         manifest = Manifest(**{key: header[key] for key in Manifest.__dataclass_fields__})
-        if manifest != expected:
+        if not manifest.matches(expected):
             return None
         described = header["main"]
         main_path = self.folder / described["file"]
@@ -684,7 +735,7 @@ class IndexDirectory:
             index._dead.update(int(i) for i in tombstones)
         if delta:
             index._delta.add_with_ids(vectors.reshape(delta, dimension).copy(), ids.copy())
-        if len(index) != expected.count:
+        if len(index) != manifest.count:
             return None
         if mapped is not None:
             _verify_in_background(index, mapped, described["crc32"])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -435,3 +437,47 @@ async def test_closing_finishes_a_background_merge_and_saves_it(
         assert answer.quotes[0].article_id == "orchard-frost"
     finally:
         await reopened.close()
+
+
+async def test_an_index_whose_size_differs_from_the_database_is_rebuilt_after_loading(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    await library.ingest([HARBOR, ORCHARD], collection="global")
+    await library.close()
+    with sqlite3.connect(settings.database_path) as db:  # behind the library's back
+        db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
+    reopened = await Library.open(settings, embedder=HashingEmbedder())
+    reopened._index_sync.count_check_delay = 0
+    try:
+        with caplog.at_level(logging.WARNING):
+            await reopened.ask("apple orchards frost", collections=["global"])
+            loaded = reopened._indexes["global"]  # same generation: loaded, not yet counted
+            for _ in range(100):
+                if loaded.damaged:
+                    break
+                await asyncio.sleep(0.01)
+        assert loaded.damaged and "rebuilding it" in caplog.text
+        await reopened.ask("apple orchards frost", collections=["global"])
+        rebuilt = reopened._indexes["global"]
+        assert rebuilt is not loaded and len(rebuilt) == (await reopened.stats()).passages
+    finally:
+        await reopened.close()
+
+
+def test_a_failed_merge_keeps_the_index_usable_and_marks_it_for_rebuild(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(vectors, "DELTA_MIN", 50)
+    ids, vectors_ = np.arange(1, 501, dtype=np.int64), unit(500, 8)
+    index = TieredIndex.build(ids[:400], vectors_[:400], DIMENSION, exact_max=100)
+
+    def broken_copy(main: object, path: object) -> object:
+        raise RuntimeError("the main file vanished")
+
+    monkeypatch.setattr(vectors, "_copy", broken_copy)
+    with caplog.at_level(logging.ERROR):
+        index.add(ids[400:], vectors_[400:])
+        index.wait_merged()
+    assert index.damaged and "merging the vector index delta failed" in caplog.text
+    assert len(index) == 500 and index.search(vectors_[450], 1)[0][0] == 451

@@ -64,18 +64,23 @@ async def person_statements(
     )
     if not attributed and not mentions:
         return None
-    hits = []
-    if mentions:
+    article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
+    if mentions and len(article_pks) < MAX_PERSON_ARTICLES:  # else no article to add
         hits = await keyword_search(store, [], collections, 100, required=keys)
-    if topic and mentions:  # passages naming the person in articles about the topic
-        hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
-    mentioning = await store.passages(passage_id for passage_id, _ in hits)
-    article_pks = list(
-        dict.fromkeys(
-            [a.article_pk for a in attributed]
-            + [p.article_pk for p in mentioning.values() if answering.mentions_name(p.text, names)]
+        if topic:  # passages naming the person in articles about the topic (title or text)
+            hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
+        mentioning = await store.passages(passage_id for passage_id, _ in hits)
+        article_pks = list(
+            dict.fromkeys(
+                article_pks
+                + [
+                    p.article_pk
+                    for p in mentioning.values()
+                    if answering.mentions_name(p.text, names)
+                ]
+            )
         )
-    )[:MAX_PERSON_ARTICLES]
+    article_pks = article_pks[:MAX_PERSON_ARTICLES]
     stored = await store.articles_by_pk(article_pks)
     articles = {
         pk: stored[pk]
@@ -159,7 +164,7 @@ async def statements_in_articles(
     own: dict[int, list[StoredAttribution]] = {}
     for attribution in attributed:
         own.setdefault(attribution.article_pk, []).append(attribution)
-    passages_of = await store.passages_of_articles(list(articles))
+    passages_of = await store.passages_of_articles(list(articles), articles)
     vectors = await store.passage_embeddings(
         [p.id for group in passages_of.values() for p in group], scope.dimension
     )
@@ -266,11 +271,8 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
 
 async def article_texts(store: Store, article_pks: Sequence[int]) -> dict[int, str]:
     """The text of each article (empty if it was removed meanwhile)."""
-    texts = {}
-    for article_pk in article_pks:
-        article = await store.article_by_pk(article_pk)
-        texts[article_pk] = article.text if article else ""
-    return texts
+    found = await store.articles_by_pk(list(article_pks))  # one query, not one each
+    return {pk: found[pk].text if pk in found else "" for pk in article_pks}
 
 
 MAX_ENTITY_LOOKUPS = 4
