@@ -105,13 +105,20 @@ class IndexSync:
         with the database's passage count; a mismatch marks it damaged (rebuilt on the
         next :meth:`sync`). Generations already tell a stale file; this is a second guard."""
         await asyncio.sleep(self.count_check_delay)
+        if self.indexes.get(collection) is not index:
+            return
+        generation = (await self.store.generations()).get(collection, 0)
+        if generation != self.generations.get(collection):
+            return  # changed meanwhile: the next sync reloads it
+        # counted outside the write lock, which every question takes to sync: a count of
+        # 1M passages (~0.2 s) would hold them all up; unchanged generations before and
+        # after it mean no write came in between
+        count = await self.store.count_passages_aside(collection)
         async with self.write_lock:
             if self.indexes.get(collection) is not index:
                 return
-            generation = (await self.store.generations()).get(collection, 0)
-            if generation != self.generations.get(collection):
-                return  # changed meanwhile: the next sync reloads it
-            count = await self.store.count_passages(collection)
+            if (await self.store.generations()).get(collection, 0) != generation:
+                return
             if count != len(index):
                 log.warning(
                     "the saved vector index of %r holds %d passages, the database %d; "

@@ -24,12 +24,16 @@ up in the vocabulary are exactly the ones FTS5 stored.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 
 from index.store import FTS_TOKENIZER, Store
+
+log = logging.getLogger(__name__)
 
 MAX_TERMS = 4
 """Rarest content words kept per question."""
@@ -101,6 +105,7 @@ class _Counts:
         self._terms: dict[tuple[str, str], tuple[float, int]] = {}
         self._sizes: dict[str, tuple[float, dict[str, int]]] = {}
         self._totals: dict[str, tuple[float, int]] = {}
+        self._recounting: dict[str, asyncio.Task[None]] = {}
 
     async def documents(self, store: Store, stems: Sequence[str]) -> dict[str, int]:
         now, key = time.monotonic(), str(store.path)
@@ -115,12 +120,25 @@ class _Counts:
         return {s: self._terms[(key, s)][1] for s in stems}
 
     async def passages(self, store: Store) -> int:
+        """Passages in the library, counted aside (own connection, worker thread); once
+        known, an expired count is served while a fresh one is counted in the background,
+        so no question waits for a count after the first."""
         now, key = time.monotonic(), str(store.path)
         cached = self._totals.get(key)
-        if cached is None or now - cached[0] > CACHE_SECONDS:
-            cached = (now, await store.count_passages())
+        if cached is None:
+            cached = (now, await store.count_passages_aside())
             self._totals[key] = cached
+        elif now - cached[0] > CACHE_SECONDS and key not in self._recounting:
+            task = asyncio.create_task(self._recount(store, key))
+            self._recounting[key] = task
+            task.add_done_callback(lambda _: self._recounting.pop(key, None))
         return cached[1]
+
+    async def _recount(self, store: Store, key: str) -> None:
+        try:
+            self._totals[key] = (time.monotonic(), await store.count_passages_aside())
+        except Exception:  # a closed or moved store: counted again on the next question
+            log.debug("recounting passages failed", exc_info=True)
 
     async def _collection_sizes(self, store: Store) -> dict[str, int]:
         now, key = time.monotonic(), str(store.path)

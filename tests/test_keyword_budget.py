@@ -4,6 +4,7 @@ their attributed articles already make useless (real SQLite FTS5)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
@@ -272,5 +273,32 @@ async def test_attributions_by_surname_keep_to_the_collections(settings: Setting
         assert newest == one[-2:]  # the newest two, oldest first
         assert await store.attributions_by_surname(["whitfield"], ["one"]) == one  # no limit
         assert await store.attributions_by_surname(["whitfield"], ["three"], 100) == []
+    finally:
+        await library.close()
+
+
+async def test_the_library_size_is_counted_aside_and_refreshed_in_the_background(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting every passage (0.2 s at 1M) never runs on the shared connection, and once
+    the count is known an expired one is served while a fresh one is counted."""
+    texts = [f"Snow closed the mountain pass for day {i} of the storm." for i in range(3)]
+    library = await _library(settings, [_article(i, t) for i, t in enumerate(texts)])
+    store = library.store
+    try:
+        assert await store.count_passages_aside() == await store.count_passages() == 3
+        assert await store.count_passages_aside("global") == 3
+        counts = keyword._Counts()
+        assert await counts.passages(store) == 3
+        await library.ingest(
+            [_article(9, "Ferries ran late all week in the harbor.")], collection="global"
+        )
+        monkeypatch.setattr(keyword, "CACHE_SECONDS", 0.0)
+        assert await counts.passages(store) == 3  # the expired count, served at once
+        for _ in range(100):  # the background recount lands
+            if await counts.passages(store) == 4:
+                break
+            await asyncio.sleep(0.01)
+        assert await counts.passages(store) == 4
     finally:
         await library.close()
