@@ -323,6 +323,7 @@ class Store:
                 "PRAGMA synchronous = NORMAL",
                 "PRAGMA foreign_keys = ON",
                 "PRAGMA busy_timeout = 30000",
+                "PRAGMA cache_size = -32768",  # 32 MB of pages (default 2 MB)
             ):
                 async with connection.execute(pragma):  # close each cursor: it blocks COMMIT
                     pass
