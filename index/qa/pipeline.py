@@ -67,7 +67,20 @@ async def answer_question(
     kept = ranking.pool_quotes(chosen, texts, general.attributions, limit, general.facts.kind)
     if not kept:  # the articles were removed while we were answering
         return answering.not_found(question, None)
-    return Answer(question=question, answered=True, quotes=tuple(kept))
+    return Answer(question=question, answered=True, quotes=tuple(kept), note=_unquoted(result))
+
+
+def _unquoted(result: PoolRanking) -> str | None:
+    """For a question asking what someone said when none of their statements was found
+    (only passages naming them): a note saying so, so that the quotes, which are other
+    people's words or reporting, are not read as theirs."""
+    if not result.person.asks_said or any(c.origin == "statement" for c in result.ranked):
+        return None
+    routed = result.routed
+    who = " ".join(routed.names[:1]) or ("the " + " ".join(routed.role) if routed.role else "")
+    if not who:
+        return None
+    return f"No statement by {who} was found in these articles; these passages mention {who}."
 
 
 @dataclass
