@@ -763,11 +763,6 @@ class IndexDirectory:
             with contextlib.suppress(OSError):
                 self.state_path(collection).unlink(missing_ok=True)
 
-    def disk_bytes(self) -> int:
-        if not self.folder.is_dir():
-            return 0
-        return sum(p.stat().st_size for p in self.folder.iterdir() if p.is_file())
-
 
 def _verify_in_background(index: TieredIndex, path: Path, crc: int) -> threading.Thread:
     """Check a mapped main file's CRC-32 in a daemon thread; mark the index damaged on a
