@@ -46,6 +46,12 @@ import json
 import random
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy and scikit-learn are imported where they are used
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,6 +69,47 @@ from index.qa.scope import Scope
 
 TARGET_ANSWERED = 0.985
 SETS = ("squad", "speaker", "news")
+
+
+def pairwise_ranker(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    gs: np.ndarray,
+    c: float,
+    *,
+    today_of: np.ndarray | None = None,
+    hard: int = 0,
+) -> tuple[StandardScaler, LogisticRegression]:
+    """Pairwise logistic regression (RankNet-style with a linear scorer): each pair of a
+    correct and a wrong candidate of one question (group), as their feature difference;
+    20 random wrong candidates per correct one, plus the ``hard`` wrong ones that
+    ``today_of`` (today's ranking score) puts first (a headline repeating the question,
+    the person's other passages)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler().fit(xs)
+    z = scaler.transform(xs)
+    rng = np.random.default_rng(0)
+    diffs = []
+    for g in np.unique(gs):
+        idx = np.flatnonzero(gs == g)
+        pos, neg = idx[ys[idx] == 1], idx[ys[idx] == 0]
+        if not len(pos) or not len(neg):
+            continue
+        hardest = (
+            neg[np.argsort(-today_of[neg], kind="stable")[:hard]]
+            if today_of is not None and hard
+            else neg[:0]
+        )
+        for p in pos:
+            chosen = rng.choice(neg, size=min(len(neg), 20), replace=False)
+            diffs.append(z[p] - z[np.unique(np.r_[chosen, hardest])])
+    d = np.vstack(diffs)
+    model = LogisticRegression(C=c, max_iter=2000, fit_intercept=False)
+    model.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
+    return scaler, model
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -300,25 +347,7 @@ def fit(args: argparse.Namespace) -> None:
     def ranker(
         xs: np.ndarray, ys: np.ndarray, gs: np.ndarray
     ) -> tuple[StandardScaler, LogisticRegression]:
-        """Pairwise logistic regression (RankNet-style with a linear scorer): each pair of
-        a correct and a wrong candidate of one question, as their feature difference."""
-        scaler = StandardScaler().fit(xs)
-        z = scaler.transform(xs)
-        rng = np.random.default_rng(0)
-        diffs = []
-        for g in np.unique(gs):
-            idx = np.flatnonzero(gs == g)
-            pos, neg = idx[ys[idx] == 1], idx[ys[idx] == 0]
-            if not len(pos) or not len(neg):
-                continue
-            for p in pos:
-                chosen = rng.choice(neg, size=min(len(neg), 20), replace=False)
-                diffs.append(z[p] - z[chosen])
-        d = np.vstack(diffs)
-        pairs_x = np.vstack([d, -d])
-        pairs_y = np.r_[np.ones(len(d)), np.zeros(len(d))]
-        model = LogisticRegression(C=args.c, max_iter=2000, fit_intercept=False)
-        return scaler, model.fit(pairs_x, pairs_y)
+        return pairwise_ranker(xs, ys, gs, args.c)
 
     def hits(indices: np.ndarray, logit: np.ndarray, k: int) -> dict[str, float]:
         out: dict[str, list[int]] = {}
@@ -543,9 +572,7 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
     also re-weights every general feature. The better one in cross-validation (mean
     hit@1 over the questions) is shipped."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
-    from sklearn.preprocessing import StandardScaler
 
     answerable = [r for r in records if r["answerable"] and r.get("pool_rows")]
     x = np.array([row for r in answerable for row in r["pool_rows"]], dtype=np.float64)
@@ -564,29 +591,8 @@ def fit_pool(args: argparse.Namespace, records: list[dict]) -> None:
 
     def ranker(
         xs: np.ndarray, ys: np.ndarray, gs: np.ndarray, today_of: np.ndarray
-    ) -> tuple[object, object]:
-        scaler = StandardScaler().fit(xs)
-        scaler.scale_[scaler.scale_ == 0] = 1.0
-        z = scaler.transform(xs)
-        rng = np.random.default_rng(0)
-        diffs = []
-        for g in np.unique(gs):
-            idx = np.flatnonzero(gs == g)
-            pos, neg = idx[ys[idx] == 1], idx[ys[idx] == 0]
-            if not len(pos) or not len(neg):
-                continue
-            # hard negatives: the wrong candidates today's ranking puts first (a
-            # headline that repeats the question, the person's other passages), plus
-            # random ones
-            hard = neg[np.argsort(-today_of[neg], kind="stable")[: args.hard]]
-            for p in pos:
-                chosen = rng.choice(neg, size=min(len(neg), 20), replace=False)
-                chosen = np.unique(np.r_[chosen, hard])
-                diffs.append(z[p] - z[chosen])
-        d = np.vstack(diffs)
-        model = LogisticRegression(C=args.c, max_iter=2000, fit_intercept=False)
-        model.fit(np.vstack([d, -d]), np.r_[np.ones(len(d)), np.zeros(len(d))])
-        return scaler, model
+    ) -> tuple[StandardScaler, LogisticRegression]:
+        return pairwise_ranker(xs, ys, gs, args.c, today_of=today_of, hard=args.hard)
 
     starts = np.r_[0, np.cumsum([len(r["pool_rows"]) for r in answerable])]
 
