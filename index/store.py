@@ -800,20 +800,7 @@ class Store:
         expression = f"{collection_filter(collections)} AND text : ({match})"
         if not filter_collections:
             expression = f"text : ({match})"
-        where, args = "passages_fts MATCH ?", [expression]
-        if passage_range is not None:
-            where += " AND rowid BETWEEN ? AND ?"
-            args += list(passage_range)
-        if newest is not None:
-            lowest = await self._newest_bound("passages_fts", expression, newest)
-            if lowest is not None:
-                where += " AND rowid >= ?"
-                args.append(lowest)
-        return await self._fts(
-            "SELECT rowid, bm25(passages_fts, 1.0, 0.0) AS score FROM passages_fts "
-            f"WHERE {where} ORDER BY score LIMIT ?",
-            (*args, limit),
-        )
+        return await self._bm25("passages_fts", expression, limit, newest, passage_range)
 
     async def keyword_search_ranges(
         self, match: str, ranges: Sequence[tuple[int, int]], per_range: int
@@ -829,6 +816,31 @@ class Store:
         )
         args = [v for low, high in ranges for v in (f"text : ({match})", low, high, per_range)]
         return await self._fts(" UNION ALL ".join([part] * len(ranges)), args)
+
+    async def _bm25(
+        self,
+        table: str,
+        expression: str,
+        limit: int,
+        newest: int | None,
+        rowid_range: tuple[int, int] | None = None,
+    ) -> list[tuple[int, float]]:
+        """The best ``limit`` ``(rowid, bm25)`` of ``table`` for ``expression`` (only rowids
+        in ``rowid_range``; with ``newest``, among the newest matches only)."""
+        where, args = f"{table} MATCH ?", [expression]
+        if rowid_range is not None:
+            where += " AND rowid BETWEEN ? AND ?"
+            args += list(rowid_range)
+        if newest is not None:
+            lowest = await self._newest_bound(table, expression, newest)
+            if lowest is not None:
+                where += " AND rowid >= ?"
+                args.append(lowest)
+        return await self._fts(
+            f"SELECT rowid, bm25({table}, 1.0, 0.0) AS score FROM {table} "
+            f"WHERE {where} ORDER BY score LIMIT ?",
+            (*args, limit),
+        )
 
     async def _newest_bound(self, table: str, expression: str, newest: int) -> int | None:
         """The rowid of the ``newest``-th highest-rowid row of ``table`` matching
@@ -861,17 +873,7 @@ class Store:
         expression = f"{collection_filter(collections)} AND title : ({match})"
         if not filter_collections:
             expression = f"title : ({match})"
-        where, args = "titles_fts MATCH ?", [expression]
-        if newest is not None:
-            lowest = await self._newest_bound("titles_fts", expression, newest)
-            if lowest is not None:
-                where += " AND rowid >= ?"
-                args.append(lowest)
-        return await self._fts(
-            "SELECT rowid, bm25(titles_fts, 1.0, 0.0) AS score FROM titles_fts "
-            f"WHERE {where} ORDER BY score LIMIT ?",
-            (*args, limit),
-        )
+        return await self._bm25("titles_fts", expression, limit, newest)
 
     async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:
         """Whether any passage of ``collections`` matches ``match`` (as
