@@ -73,25 +73,7 @@ def standin_vectors(base: Path, count: int, total: int, seed: int = 23) -> np.nd
     from benchmarks import scale_corpus
 
     real = np.load(base, allow_pickle=False)["vectors"].astype(np.float32)
-    rng = np.random.default_rng(seed)
-    n, dimension = real.shape
-    first = rng.integers(0, n, total)
-    second = rng.integers(0, n, total)
-    weight = rng.uniform(0.55, 1.0, total).astype(np.float32)
-    out = np.empty((count, dimension), dtype=np.float32)
-    step = 100_000
-    for lo in range(0, count, step):
-        hi = min(total, lo + step)
-        mix = (
-            weight[lo:hi, None] * real[first[lo:hi]]
-            + (1 - weight[lo:hi, None]) * real[second[lo:hi]]
-            + rng.standard_normal((hi - lo, dimension), dtype=np.float32)
-            * (scale_corpus.NOISE / np.sqrt(dimension))
-        )
-        out[lo : min(count, hi)] = (mix / np.linalg.norm(mix, axis=1, keepdims=True))[
-            : min(count, hi) - lo
-        ]
-    return out
+    return scale_corpus.stand_in_vectors(real, total, seed)[0][:count]
 
 
 KINDS = {

@@ -94,10 +94,13 @@ class StandIn:
     articles: list[tuple[str, list[int]]]
 
 
-def stand_in(real: Base, count: int, seed: int = 11, per_article: int = 8) -> StandIn:
-    """``count`` recombined passages and vectors (see the module docstring)."""
+def stand_in_vectors(
+    real: np.ndarray, count: int, seed: int = 11
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``count`` stand-in vectors recombined from ``real`` (see the module docstring), with
+    the two real passages each one mixes and the weight of the first."""
     rng = np.random.default_rng(seed)
-    n, dimension = real.vectors.shape
+    n, dimension = real.shape
     first = rng.integers(0, n, count)
     second = rng.integers(0, n, count)
     weight = rng.uniform(0.55, 1.0, count).astype(np.float32)
@@ -106,12 +109,18 @@ def stand_in(real: Base, count: int, seed: int = 11, per_article: int = 8) -> St
     for lo in range(0, count, step):
         hi = min(count, lo + step)
         mix = (
-            weight[lo:hi, None] * real.vectors[first[lo:hi]]
-            + (1 - weight[lo:hi, None]) * real.vectors[second[lo:hi]]
+            weight[lo:hi, None] * real[first[lo:hi]]
+            + (1 - weight[lo:hi, None]) * real[second[lo:hi]]
             + rng.standard_normal((hi - lo, dimension), dtype=np.float32)
             * (NOISE / np.sqrt(dimension))
         )
         vectors[lo:hi] = mix / np.linalg.norm(mix, axis=1, keepdims=True)
+    return vectors, first, second, weight
+
+
+def stand_in(real: Base, count: int, seed: int = 11, per_article: int = 8) -> StandIn:
+    """``count`` recombined passages and vectors (see the module docstring)."""
+    vectors, first, second, weight = stand_in_vectors(real.vectors, count, seed)
     split = [_sentences(t) for t in real.texts]
     texts = []
     for k in range(count):
