@@ -256,6 +256,18 @@ class IndexSync:
                         error,
                     )
 
+    async def wait_idle(self) -> None:
+        """Wait until the background work of loading and merging is done: the passage
+        count checks of loaded indexes (a few seconds after loading), the checksum
+        threads of memory-mapped index files and running merges (benchmarks measure the
+        steady state after it; nothing needs to call it)."""
+        while self._checks:
+            await asyncio.gather(*list(self._checks), return_exceptions=True)
+        for index in list(self.indexes.values()):
+            if index.verifying is not None:
+                await asyncio.to_thread(index.verifying.join)
+            await asyncio.to_thread(index.wait_merged)
+
     async def close(self) -> None:
         """Wait for background merges (a short-lived process, such as one CLI command,
         would otherwise lose them), then :meth:`save_dirty`; pending count checks are

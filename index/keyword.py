@@ -134,6 +134,11 @@ class _Counts:
             task.add_done_callback(lambda _: self._recounting.pop(key, None))
         return cached[1]
 
+    async def wait_recounted(self) -> None:
+        """Wait for passage counts running in the background, if any."""
+        while self._recounting:
+            await asyncio.gather(*list(self._recounting.values()), return_exceptions=True)
+
     async def _recount(self, store: Store, key: str) -> None:
         try:
             self._totals[key] = (time.monotonic(), await store.count_passages_aside())
@@ -160,6 +165,12 @@ class _Counts:
 
 
 _counts = _Counts()
+
+
+async def wait_idle() -> None:
+    """Wait for the keyword path's background work (a passage count refreshed after
+    ``CACHE_SECONDS``), if any is running."""
+    await _counts.wait_recounted()
 
 
 async def _counted(store: Store, words: Sequence[str]) -> list[tuple[str, int]]:

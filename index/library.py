@@ -39,10 +39,12 @@ from index.ingest import (
     find_attributions_for_store,
     make_article_id,
 )
+from index.keyword import wait_idle as keyword_wait_idle
 from index.loaders import Loaded, load_bytes, load_paths
 from index.model_check import ModelCheck, open_lazy_embedder, refresh_attributions
 from index.models import Answer, Article, ArticleInput, IngestReport, Stats
 from index.qa import answer_question
+from index.qa.candidates import prefetch_keyword
 from index.qa.headlines import latest_leads
 from index.qa.timeframes import answer_in_timeframe
 from index.reindexing import Reindexer, ReindexReport
@@ -150,6 +152,14 @@ class Library:
         bot calls this after start; commands that embed nothing never do)."""
         if isinstance(self.embedder, LazyEmbedder):
             await asyncio.to_thread(self.embedder.load)
+
+    async def wait_idle(self) -> None:
+        """Wait until the background work started by opening the library and by
+        questions has finished (the vector index file's checksum, its passage count
+        check, merges, keyword statistics). Nothing needs to call it: questions are
+        answered meanwhile; benchmarks call it to time the steady state."""
+        await self._index_sync.wait_idle()
+        await keyword_wait_idle()
 
     async def close(self) -> None:
         """Finish index merges, save changed indexes and close the database."""
@@ -333,19 +343,28 @@ class Library:
         article_ids: Sequence[str] | None,
     ) -> Answer:
         collections = list(dict.fromkeys(collections))
-        await self._sync_all(collections)
-        query_vector = (await asyncio.to_thread(self.embedder.encode, [question]))[0]
-        return await answer_question(
-            self.store,
-            self._indexes,
-            question,
-            query_vector,
-            collections,
-            dimension=self.embedder.dimension,
-            limit=limit,
-            article_ids=article_ids,
-            published_window=published_window,
-        )
+        # The question is embedded in a worker thread while SQLite syncs the indexes and
+        # runs the keyword search, which needs no vector.
+        keyword = prefetch_keyword(self.store, question, collections, published_window)
+        try:
+            vectors, _ = await asyncio.gather(
+                asyncio.to_thread(self.embedder.encode, [question]),
+                self._sync_all(collections),
+            )
+            return await answer_question(
+                self.store,
+                self._indexes,
+                question,
+                vectors[0],
+                collections,
+                dimension=self.embedder.dimension,
+                limit=limit,
+                article_ids=article_ids,
+                published_window=published_window,
+                keyword=keyword,
+            )
+        finally:
+            keyword.cancel()
 
     # -- articles --------------------------------------------------------------------
 

@@ -152,6 +152,55 @@ async def dense_search(
     return hits[:limit]
 
 
+async def _keyword(
+    store: Store, question: str, collections: Sequence[str], limit: int
+) -> list[tuple[int, float]]:
+    """The keyword half of :func:`hybrid_search` (it needs no query vector)."""
+    started = time.perf_counter()
+    found = await keyword_search(store, content_words(question), collections, limit)
+    _note("keyword_search", started)
+    return found
+
+
+class KeywordPrefetch:
+    """The keyword half of a :func:`hybrid_search` started before the question's vector
+    is known, so that SQLite runs the FTS queries while the encoder embeds the question
+    (in a worker thread): the question then waits for the longer of the two, not both.
+
+    :func:`hybrid_search` takes its hits when it is asked the same question in the same
+    collections with the same limit (else it searches itself, and this is cancelled).
+    Call :meth:`cancel` when the question fails before that (a pending task would
+    otherwise be left behind).
+    """
+
+    def __init__(self, store: Store, question: str, collections: Sequence[str], limit: int):
+        self.key = (store, question, tuple(collections), limit)
+        self._task: asyncio.Task[list[tuple[int, float]]] | None = asyncio.ensure_future(
+            _keyword(store, question, collections, limit)
+        )
+
+    def take(
+        self, store: Store, question: str, collections: Sequence[str], limit: int
+    ) -> asyncio.Task[list[tuple[int, float]]] | None:
+        """The started search if it is the one asked for (once), else ``None``."""
+        task, self._task = self._task, None
+        if task is not None and self.key != (store, question, tuple(collections), limit):
+            task.cancel()
+            return None
+        return task
+
+    def cancel(self) -> None:
+        """Drop the search if nothing took it (a failure of it is not reported: the
+        question failed already)."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        if not task.done():
+            task.cancel()
+        elif not task.cancelled():
+            task.exception()  # retrieved: asyncio would log it as never retrieved
+
+
 async def hybrid_search(
     store: Store,
     indexes: Mapping[str, VectorIndex],
@@ -160,19 +209,16 @@ async def hybrid_search(
     collections: Sequence[str],
     *,
     limit: int = CANDIDATES,
+    prefetched: KeywordPrefetch | None = None,
 ) -> list[Candidate]:
-    """Candidates from both retrievers in the given collections, best fused score first."""
+    """Candidates from both retrievers in the given collections, best fused score first
+    (``prefetched``: the keyword half, if it was started already)."""
     candidates: dict[int, Candidate] = {}
-
-    async def keyword() -> list[tuple[int, float]]:
-        started = time.perf_counter()
-        found = await keyword_search(store, content_words(question), collections, limit)
-        _note("keyword_search", started)
-        return found
-
+    started = prefetched.take(store, question, collections, limit) if prefetched else None
+    keyword = started if started is not None else _keyword(store, question, collections, limit)
     # Both at once: FAISS searches in a worker thread while SQLite runs the FTS queries.
     dense_hits, hits = await asyncio.gather(
-        dense_search(store, indexes, query_vector, collections, limit), keyword()
+        dense_search(store, indexes, query_vector, collections, limit), keyword
     )
     for rank, (passage_id, score) in enumerate(dense_hits):
         candidates[passage_id] = Candidate(passage_id, dense=score, dense_rank=rank)

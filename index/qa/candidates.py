@@ -20,12 +20,14 @@ from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
     Candidate,
+    KeywordPrefetch,
     content_words,
     hybrid_search,
     pair_coverage,
     word_coverage,
 )
 from index.store import Store, StoredAttribution, StoredPassage
+from index.timeframe import TimeFilter
 
 MAX_PERSON_ARTICLES = 80
 """At most this many articles are read for one person question (attributed ones first)."""
@@ -234,13 +236,32 @@ class GeneralCandidates:
     passages: dict[int, StoredPassage]
 
 
+def general_limit(published_window: TimeFilter | None) -> int:
+    """How many hybrid-search candidates a question gathers (more with a time frame:
+    those published outside it are left out afterwards)."""
+    return CANDIDATES if published_window is None else 4 * CANDIDATES
+
+
+def prefetch_keyword(
+    store: Store, question: str, collections: Sequence[str], published_window: TimeFilter | None
+) -> KeywordPrefetch:
+    """Start the keyword half of :func:`general_candidates` now (before the question is
+    embedded); pass it in the :class:`Scope`."""
+    return KeywordPrefetch(store, question, collections, general_limit(published_window))
+
+
 async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
     """Hybrid-search candidates with dense cosine, word and pair coverage filled in; with
     a time frame, more are gathered, then those published outside it are left out."""
     store, article_ids, published_window = scope.store, scope.article_ids, scope.published_window
-    wanted = CANDIDATES if published_window is None else 4 * CANDIDATES
     candidates = await hybrid_search(
-        store, scope.indexes, question, scope.query_vector, scope.collections, limit=wanted
+        store,
+        scope.indexes,
+        question,
+        scope.query_vector,
+        scope.collections,
+        limit=general_limit(published_window),
+        prefetched=scope.keyword,
     )
     passages = await store.passages(c.passage_id for c in candidates)
     if article_ids is not None:
