@@ -20,7 +20,7 @@ from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
     Candidate,
-    KeywordPrefetch,
+    SearchPrefetch,
     content_words,
     hybrid_search,
     pair_coverage,
@@ -242,12 +242,13 @@ def general_limit(published_window: TimeFilter | None) -> int:
     return CANDIDATES if published_window is None else 4 * CANDIDATES
 
 
-def prefetch_keyword(
+def prefetch_search(
     store: Store, question: str, collections: Sequence[str], published_window: TimeFilter | None
-) -> KeywordPrefetch:
-    """Start the keyword half of :func:`general_candidates` now (before the question is
-    embedded); pass it in the :class:`Scope`."""
-    return KeywordPrefetch(store, question, collections, general_limit(published_window))
+) -> SearchPrefetch:
+    """Start the keyword half of :func:`general_candidates`'s search now (before the
+    question is embedded; the dense half with :meth:`SearchPrefetch.start_dense`); pass
+    it in the :class:`Scope`."""
+    return SearchPrefetch(store, question, collections, general_limit(published_window))
 
 
 async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
@@ -261,7 +262,7 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
         scope.query_vector,
         scope.collections,
         limit=general_limit(published_window),
-        prefetched=scope.keyword,
+        prefetched=scope.search,
     )
     passages = await store.passages(c.passage_id for c in candidates)
     if article_ids is not None:

@@ -14,7 +14,7 @@ from index.models import Answer
 from index.qa import abstention, candidates, features, model, pool, ranking
 from index.qa.routing import Route, route
 from index.qa.scope import Scope
-from index.search import Candidate, KeywordPrefetch
+from index.search import Candidate, SearchPrefetch
 from index.store import Store, StoredAttribution
 from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
@@ -31,12 +31,12 @@ async def answer_question(
     limit: int = 5,
     article_ids: Sequence[str] | None = None,
     published_window: TimeFilter | None = None,
-    keyword: KeywordPrefetch | None = None,
+    search: SearchPrefetch | None = None,
 ) -> Answer:
     """Answer ``question`` (already validated and embedded) from ``collections``;
     ``published_window`` keeps only articles published in a question's time frame;
-    ``keyword``: its general keyword search, if started already (see
-    :func:`index.qa.candidates.prefetch_keyword`).
+    ``search``: its general hybrid search, if started already (see
+    :func:`index.qa.candidates.prefetch_search`).
 
     A question is answered when the abstention model (:mod:`index.qa.abstention`) finds
     it likely to be answerable: from its best general candidates, whether its named
@@ -52,7 +52,7 @@ async def answer_question(
         dimension,
         article_ids=article_ids,
         published_window=published_window,
-        keyword=keyword,
+        search=search,
     )
     result = await rank_pool(scope, question)
     general = result.general
