@@ -43,6 +43,7 @@ from index.keyword import wait_idle as keyword_wait_idle
 from index.loaders import Loaded, load_bytes, load_paths
 from index.model_check import ModelCheck, open_lazy_embedder, refresh_attributions
 from index.models import Answer, Article, ArticleInput, IngestReport, Stats
+from index.pauses import settle as settle_garbage_collector
 from index.qa import answer_question
 from index.qa.candidates import prefetch_search
 from index.qa.headlines import latest_leads
@@ -148,10 +149,12 @@ class Library:
         return library
 
     async def warm_up(self) -> None:
-        """Load the embedding model now rather than on the first question (a long-running
-        bot calls this after start; commands that embed nothing never do)."""
+        """Load the embedding model now rather than on the first question, then settle
+        the garbage collector for a long run (:func:`index.pauses.settle`). A long-running
+        bot calls this after start; commands that embed nothing never do."""
         if isinstance(self.embedder, LazyEmbedder):
             await asyncio.to_thread(self.embedder.load)
+        settle_garbage_collector()
 
     async def wait_idle(self) -> None:
         """Wait until the background work started by opening the library and by
