@@ -64,7 +64,7 @@ async def answer_question(
     texts = dict(result.person.found.texts) if result.person.found else {}
     missing = [c.article_pk for c in chosen if c.article_pk not in texts]
     texts.update(await candidates.article_texts(scope.store, list(dict.fromkeys(missing))))
-    kept = ranking.pool_quotes(chosen, texts, general.attributions, limit, general.facts.kind)
+    kept = ranking.pool_quotes(chosen, texts, general.attributions, limit)
     if not kept:  # the articles were removed while we were answering
         return answering.not_found(question, None)
     return Answer(question=question, answered=True, quotes=tuple(kept), note=_unquoted(result))
