@@ -273,6 +273,7 @@ async def collect_corpus(
                     "pool_labels": pool_labels,
                     "pool_origin": [c.origin for c in pooled.ranked],
                     "entities_known": result.entities_known,
+                    "topic_known": result.topic_known,
                     "entities": list(result.facts.entities),
                     "answer_type": result.facts.kind,
                 }
@@ -417,6 +418,7 @@ def fit(args: argparse.Namespace) -> None:
             [rows[i] for i in order_],
             r["entities_known"],
             said_of(r),
+            r.get("topic_known", 1.0),
         )
 
     qx = np.array([qrow(r, scaler, model) for r in records])

@@ -299,3 +299,18 @@ async def entities_known(
         ):
             found += 1
     return found / len(entities)
+
+
+async def words_known(store: Store, words: Sequence[str], collections: Sequence[str]) -> float:
+    """Share of ``words`` (the question's topic words, ``QuestionFacts.topic``) that occur
+    in any passage of ``collections`` (1.0 for none): "How many grandchildren does Pence
+    have?" asks about something no article mentions, however often Pence is named."""
+    words = [w.replace('"', "") for w in words][:MAX_ENTITY_LOOKUPS]
+    words = [w for w in words if w]
+    if not words:
+        return 1.0
+    found = 0
+    for word in words:
+        if await store.keyword_exists(f'"{word}"', collections):
+            found += 1
+    return found / len(words)

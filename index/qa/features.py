@@ -217,6 +217,7 @@ QUESTION_FEATURES = (
     "said_unknown",
     "said_bare",
     "best_topic_share",
+    "topic_known",
 )
 """The features of a question and its best candidates, for abstention. For a question
 asking what someone said: ``said_statement`` is 1 when statements attributed to that
@@ -227,7 +228,9 @@ Brazilian president say?"), and ``said_bare`` is 1 when statements were found fo
 question that asks nothing more than what the person said ("What did Whitfield say?"),
 whose few words make every cosine low. ``best_topic_share`` is the largest share of the
 question's topic words (:func:`topic_words`: not the names it gives) that one of the best
-candidates holds: "What did Rubio say about maple syrup?" finds Rubio, not maple syrup."""
+candidates holds: "What did Rubio say about maple syrup?" finds Rubio, not maple syrup.
+``topic_known`` is the share of the question's topic words that occur in any article at
+all (as ``entities_known`` for its names)."""
 
 
 _BARE_SAID = re.compile(r"\b(?:say|says|said|saying)\s*[?.!]*\s*$", re.I)
@@ -269,7 +272,8 @@ def topic_words(question: str, names: Sequence[str]) -> list[str]:
     ("price", "maple", "syrup" in "What did Marco Rubio say about the price of maple
     syrup?")."""
     name_words = {w for name in names for w in content_words(name)}
-    return [w for w in dict.fromkeys(content_words(question)) if w not in name_words]
+    words = (_POSSESSIVE.sub("", w) for w in content_words(question))
+    return [w for w in dict.fromkeys(words) if w and w not in name_words]
 
 
 def candidate_features(
@@ -312,11 +316,13 @@ def question_features(
     rows: Sequence[Sequence[float]],
     entities_known: float,
     said: str | None = None,
+    topic_known: float = 1.0,
 ) -> list[float]:
     """The question's abstention features (see :data:`QUESTION_FEATURES`) from its ranked
     candidates' scores and feature rows (best first); ``said``: for a question asking what
     someone said, ``"statement"`` when their attributed statements were found,
-    ``"mention"`` when only passages naming them were."""
+    ``"mention"`` when only passages naming them were; ``topic_known``: the share of its
+    topic words found in the collection."""
     found = float(said in ("statement", "mention"))
     said_row = [
         float(said == "statement"),
@@ -329,6 +335,7 @@ def question_features(
             *[-10.0, 0.0, 0.0, 0.0, 0.0, entities_known, float(bool(facts.entities)), 1.0],
             *said_row,
             0.0,
+            topic_known,
         ]
     top = rows[:3]
     column = {name: i for i, name in enumerate(RANK_FEATURES)}
@@ -343,4 +350,5 @@ def question_features(
         min(r[column["type_missing"]] for r in top),
         *said_row,
         max(r[column["topic_share"]] for r in top),
+        topic_known,
     ]

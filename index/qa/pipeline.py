@@ -116,6 +116,7 @@ class GeneralRanking:
     logits: list[float]
     entities_known: float
     probability: float
+    topic_known: float = 1.0
 
 
 async def rank_general(
@@ -131,8 +132,9 @@ async def rank_general(
     rows = ranking.general_rows(facts, found, attributions)
     ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
     known = await candidates.entities_known(scope.store, facts.entities, scope.collections)
-    chance = abstention.answer_probability(qa_model, facts, logits, rows, known, said)
-    return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance)
+    topic = await candidates.words_known(scope.store, facts.topic, scope.collections)
+    chance = abstention.answer_probability(qa_model, facts, logits, rows, known, said, topic)
+    return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance, topic)
 
 
 Recorder = Callable[[str, float], None]
