@@ -36,7 +36,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 6
+ATTRIBUTION_RULES = 7
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -220,6 +220,13 @@ _RUN_RE = re.compile(_RUN)
 _RUN_AT_END = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s*$")
 _RUN_OF_PLACE = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s+of\s+{_RUN}\s*$")
 _RUN_THEN_OF = re.compile(rf"\s*({_RUN})\s+(?:of|from|at)\s+(?=\S)")
+_PLACE_BEFORE = re.compile(
+    r"\b([A-Za-z][\w’'-]*)\s+(?:in|on|at|near|across|outside|inside|around|from|throughout)"
+    r"\s*$"
+)
+"""A common noun and a place preposition before a name: the name is where the subject is
+("officials in Seoul", "shop owners on Elm Street"), not who speaks."""
+_WHOLE_RUN = re.compile(rf"\s*{_RUN}\s*")
 _RUN_AT_START = re.compile(rf"\s*(?:(the|The)\s+)?({_RUN})")
 _VOICE = r"(?:spokes(?:man|woman|person|people)|officials?|representatives?)"
 _VOICE_LEAD = r"(?:(?:senior|top|chief|deputy|another|one|two|three|several)\s+)?"
@@ -543,6 +550,16 @@ def _name_at_end(segment: str) -> tuple[str, bool] | None:
     if match is None:
         voice = _ORG_VOICE_AT_END.search(tail)
         return _organisation(voice.group(1)) if voice else None
+    place = _PLACE_BEFORE.search(tail[: match.start()])
+    if place is not None:  # "officials in Seoul said", "shop owners on Elm Street said"
+        if re.fullmatch(_VOICE, place.group(1).lower()):  # "officials at the Pentagon"
+            found = _clean_run(match.group(2), match.group(1) is not None)
+            return found if found is not None and found[1] else None
+        if place.group(1)[0].isupper():  # "Ted Cruz in Iowa said": the person before it
+            before = _RUN_AT_END.search(tail[: place.end(1)])
+            person = _clean_run(before.group(2), before.group(1) is not None) if before else None
+            return person if person and not person[1] and len(person[0].split()) >= 2 else None
+        return None
     lead = _RUN_THEN_OF.match(segment)
     if lead and " and " not in segment[lead.end() :]:
         person = _clean_run(lead.group(1), False)
@@ -662,6 +679,11 @@ def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tupl
     phrase = parts[0]
     voice = _ORG_VOICE_AT_START.match(phrase)
     if voice:
+        # "said a Foreign Ministry spokesman, Lu Kang.": the person, named after a comma
+        if len(parts) > 1 and _WHOLE_RUN.fullmatch(parts[1]):
+            person = _clean_run(parts[1].strip(), False)
+            if person and not person[1] and len(person[0].split()) >= 2:
+                return person
         return _organisation(voice.group(1))
     found = _noun_phrase_name(phrase, allow_prepositions)
     if found is None and len(parts) > 1 and not re.search(r"[A-Za-z]", phrase.replace("the", "")):
@@ -689,8 +711,19 @@ _NOT_SPEECH_AFTER = {
     # "Ethiopia continues to occupy the village", "Ruiz continued her tour" (but
     # "…," she continued. / continued in a statement / continued that …)
     "continue": re.compile(r"\s+(?!that\b|in\s+an?\s)[a-z]"),
-    # "Butz can add a new title", "added to the confusion"
-    "add": re.compile(r"\s+(?:a\s+new|to|another)\b"),
+    # "Butz can add a new title", "added to the confusion", "adding 200 jobs", "adds up":
+    # an object (a number, a determiner) or a particle, where speech has a clause or quote
+    "add": re.compile(
+        r"\s+(?:\d|(?:a|an|to|another|one|two|three|four|five|six|seven|eight|nine|ten"
+        r"|dozens|hundreds|thousands|millions|billions|up|by|more|less|new|additional|almost"
+        r"|nearly|about|roughly|some|several|his|her|its|their|our|my|your|over|jobs)\b)"
+    ),
+    # "Unions called a strike", "called off the talks", "called in the army" (but "called
+    # it a disgrace", "called for calm", "called the plan a failure", "called a report
+    # “outrageous”")
+    "call": re.compile(
+        r"\s+(?:(?:a|an)\b(?![^\x00\"“”]*[\x00\"“”])|(?:off|up|in|back|out|home)\b)"
+    ),
 }
 
 
@@ -702,7 +735,8 @@ def _is_not_speech(masked: str, verb: re.Match[str]) -> bool:
     """
     word = verb.group().lower()
     stem = next((s for s in _NOT_SPEECH_AFTER if word.startswith(s)), None)
-    if stem is not None and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
+    quoting = stem == "add" and _MASK in masked  # "“We will win,” Smith added a moment later."
+    if stem is not None and not quoting and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
         return True
     if word.startswith("respond"):
         before = masked[max(0, verb.start() - 30) : verb.start()].lower()

@@ -658,3 +658,66 @@ def test_a_named_spokesman_and_a_person_spokesman_stay_people() -> None:
 )
 def test_a_job_title_before_a_name_is_not_part_of_the_speaker(text: str) -> None:
     assert [a.speaker for a in find_attributions(text)] == ["Tom Baker"]
+
+
+# --------------------------------------------------------------------------- review fixes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tesla expanded its Berlin plant on Monday, adding 200 jobs.",
+        "Google bought the startup, adding its engineers to the cloud team.",
+        "Ana Ruiz scored twice, adding three assists in the second half.",
+        "Senator Ana Ruiz voted against the bill, adding to the pressure on the leadership.",
+        "Ruiz added more troops to the border.",
+        "The figures do not add up, Ruiz wrote in the margin of a spreadsheet nobody read.",
+        "Unions have called a nationwide strike for Thursday.",
+        "The governor called off the search on Friday.",
+    ],
+)
+def test_adding_and_calling_without_speech_are_not_statements(text: str) -> None:
+    spans = [s for s in _spans(text) if "Ruiz wrote" not in s[2]]
+    assert spans == [], spans
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Judge Wanda Price imposed a fine, adding that the firm had lied.", "Wanda Price"),
+        ("Judge Wanda Price imposed a fine, adding, “The firm lied to us.”", "Wanda Price"),
+        ("Ruiz added, “We will not give up.”", "Ruiz"),
+        ("A spokesman, Ivo Lind, called a report on the deal “outrageous.”", "Ivo Lind"),
+        ("Ana Ruiz won the vote, calling it a victory for the town.", "Ana Ruiz"),
+    ],
+)
+def test_adding_and_calling_as_speech_stay_statements(text: str, speaker: str) -> None:
+    assert [s for s, _, _ in _spans(text)] == [speaker]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"The talks were useful," a Foreign Ministry spokesman, Lu Kang, said.',
+        "A Foreign Ministry spokesman, Lu Kang, said the talks were useful.",
+        '"The talks were useful," said a Foreign Ministry spokesman, Lu Kang.',
+        "Lu Kang, a Foreign Ministry spokesman, said the talks were useful.",
+    ],
+)
+def test_a_spokesman_named_after_a_comma_is_the_speaker(text: str) -> None:
+    assert [a.speaker for a in find_attributions(text)] == ["Lu Kang"]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("Kim will travel to Russia next week, officials in Seoul said.", None),
+        ("Shop owners on Elm Street have complained that the lanes are too narrow.", None),
+        ("Voters in Iowa said they liked the plan.", None),
+        ("Officials at the State Department said the deal was off.", "the State Department"),
+        ("Sen. Ted Cruz in Iowa said he liked the plan.", "Ted Cruz"),
+        ("Chairman Jason Mills on Tuesday requested another inquiry.", "Jason Mills"),
+    ],
+)
+def test_a_place_after_a_preposition_is_not_the_speaker(text: str, speaker: str | None) -> None:
+    assert [a.speaker for a in find_attributions(text)] == ([speaker] if speaker else [])
