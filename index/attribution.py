@@ -735,7 +735,8 @@ def _is_not_speech(masked: str, verb: re.Match[str]) -> bool:
     """
     word = verb.group().lower()
     stem = next((s for s in _NOT_SPEECH_AFTER if word.startswith(s)), None)
-    quoting = stem == "add" and _MASK in masked  # "“We will win,” Smith added a moment later."
+    # "“We will win,” Smith added a moment later.": the quotation before it is the speech
+    quoting = stem == "add" and _MASK in masked[: verb.start()]
     if stem is not None and not quoting and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
         return True
     if word.startswith("respond"):

@@ -671,6 +671,7 @@ def test_a_job_title_before_a_name_is_not_part_of_the_speaker(text: str) -> None
         "Ana Ruiz scored twice, adding three assists in the second half.",
         "Senator Ana Ruiz voted against the bill, adding to the pressure on the leadership.",
         "Ruiz added more troops to the border.",
+        "Thanks to his new act, Leo Butz can add a new title to his resume: “song hunter.”",
         "The figures do not add up, Ruiz wrote in the margin of a spreadsheet nobody read.",
         "Unions have called a nationwide strike for Thursday.",
         "The governor called off the search on Friday.",
