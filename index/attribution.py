@@ -1157,9 +1157,15 @@ def speakers_in_question(question: str) -> list[str]:
 
 def _clean_question_name(raw: str) -> str | None:
     tokens = raw.split()
+    titled = False
     while tokens and (
         _norm(tokens[0]) in _TITLES | _AFFILIATIONS | _STOP | _NOT_NAMES | _QUESTION_WORDS
     ):
+        if titled and _norm(tokens[0]) == "of":
+            # "Secretary of State John Kerry": the office's object goes, down to two words
+            while len(tokens) > 3:
+                tokens = tokens[1:]
+        titled = _norm(tokens[0]) in _TITLES
         tokens = tokens[1:]
     if not tokens or any(_norm(t) in _NOT_NAMES for t in tokens):
         return None

@@ -128,4 +128,18 @@ BUDGET = ArticleInput(
     ),
 )
 
-NEWSROOM = [KIM_TRIP, BIKE_LANES, FIRE, OBAMA_TRIP, LIBYA, MINISTRY, PENSIONS, BUDGET]
+IMF = ArticleInput(
+    id="imf-outlook",
+    title="IMF cuts its growth forecast",
+    source="Europe Daily",
+    published="2026-04-14",
+    text=(
+        "Kristalina Georgieva, the head of the IMF, warned on Tuesday that world growth "
+        "would slow to 2.6 percent this year.\n\n"
+        '"Debt is now the biggest risk to the recovery," Georgieva told reporters in '
+        "Washington.\n\n"
+        "The fund will publish its full outlook next week."
+    ),
+)
+
+NEWSROOM = [KIM_TRIP, BIKE_LANES, FIRE, OBAMA_TRIP, LIBYA, MINISTRY, PENSIONS, BUDGET, IMF]

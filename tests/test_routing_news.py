@@ -11,6 +11,7 @@ import pytest
 
 from index.library import Library
 from index.qa.candidates import holds_office, office_words, role_pattern
+from index.qa.routing import route
 from tests.newsroom import BUDGET, FIRE, KIM_TRIP, NEWSROOM, PENSIONS
 
 RANKING = "ranking (pool model / quote growth), not the router: reported to the ranking owner"
@@ -86,6 +87,9 @@ async def test_the_answer_is_among_the_first_quotes(
         ("What did the French president say?", "Emmanuel Macron", "reform was necessary"),
         ("What did the Russian president say?", "Vladimir Putin", "friendship is growing"),
         ("What did the budget commissioner say?", "Helga Brandt", "spend money"),
+        ("What did the head of the IMF say?", "Kristalina Georgieva", "biggest risk"),
+        ("What did the IMF head say?", "Kristalina Georgieva", "biggest risk"),
+        ("What did the minister of finance say?", "Arun Jaitley", "trade between the two"),
     ],
 )
 async def test_a_role_question_quotes_the_office_holder_with_the_label(
@@ -118,6 +122,34 @@ def test_an_office_binds_to_the_name_next_to_it_only() -> None:
     ministry = role_pattern(("foreign", "ministry"))
     assert holds_office("", ministry, "the Foreign Ministry")
     assert not holds_office(KIM_TRIP.text, role_pattern(("russian", "president")), "Kim Jong Un")
+
+
+def test_an_office_of_something_is_found_either_way_round() -> None:
+    imf = role_pattern(("head", "of", "imf"))
+    assert imf.search("Kristalina Georgieva, the head of the IMF, warned")
+    assert imf.search("IMF head Kristalina Georgieva warned")
+    finance = role_pattern(("finance", "minister"))
+    assert finance.search("Minister of Finance Arun Jaitley")
+    assert finance.search("India's finance minister")
+    assert not finance.search("the minister said finance was hard")
+
+
+@pytest.mark.parametrize(
+    ("question", "names", "role"),
+    [
+        ("What did the mayor of Fort Nelson say?", (), ("mayor", "of", "fort", "nelson")),
+        ("What did the head of the IMF say?", (), ("head", "of", "imf")),
+        ("What did the secretary of state say?", (), ("secretary", "of", "state")),
+        ("What did Secretary of State John Kerry say?", ("John Kerry",), ()),
+        ("What did the Bank of England say?", ("Bank of England",), ()),
+    ],
+)
+def test_an_office_of_something_is_a_role_not_a_name(
+    question: str, names: tuple[str, ...], role: tuple[str, ...]
+) -> None:
+    routed = route(question)
+    assert (routed.names, routed.role) == (names, role)
+    assert routed.role_first or not role
 
 
 def test_office_words_of_an_organisation_name() -> None:

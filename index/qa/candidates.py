@@ -112,11 +112,40 @@ _BEFORE_ROLE = (
 India's finance minister", "Lu Kang, a Foreign Ministry spokesman,"."""
 
 
-def role_pattern(role: Sequence[str]) -> re.Pattern[str]:
-    """The words of an office as they may be written ("Foreign Ministry", "France's
-    president" for ``("france", "president")``), case ignored."""
+def _head_and_qualifier(role: Sequence[str]) -> tuple[list[str], list[str]]:
+    """An office's noun and what qualifies it: ``(["minister"], ["finance"])`` for "finance
+    minister" as for "minister of finance" (``("minister", "of", "finance")``)."""
     words = [w for w in role if w]
-    return re.compile(r"\b" + r"(?:\W+|'s\s+|’s\s+)".join(map(re.escape, words)) + r"\b", re.I)
+    if "of" in words[1:-1]:
+        at = words.index("of")
+        return words[:at], words[at + 1 :]
+    return words[-1:], words[:-1]
+
+
+def _joined(words: Sequence[str]) -> str:
+    return r"(?:\W+|['’]s\s+)".join(map(re.escape, words))
+
+
+def role_pattern(role: Sequence[str]) -> re.Pattern[str]:
+    """The words of an office as they may be written, case ignored: "Foreign Ministry",
+    "France's president", and with "of" either way round ("IMF head", "head of the IMF";
+    "finance minister", "minister of finance")."""
+    head, qualifier = _head_and_qualifier(role)
+    if not qualifier:
+        return re.compile(rf"\b{_joined(head)}\b", re.I)
+    head_re, qualifier_re = _joined(head), _joined(qualifier)
+    return re.compile(
+        rf"\b(?:{qualifier_re}(?:\W+|['’]s\s+){head_re}|{head_re}\W+of\W+(?:the\W+)?{qualifier_re})\b",
+        re.I,
+    )
+
+
+def _role_query(role: Sequence[str]) -> str:
+    """The keyword query for passages that may name an office (either order)."""
+    head, qualifier = _head_and_qualifier(role)
+    if not qualifier:
+        return f'"{" ".join(head)}"'
+    return f'NEAR("{" ".join(head)}" "{" ".join(qualifier)}", 3)'
 
 
 def holds_office(text: str, office: re.Pattern[str], speaker: str) -> bool:
@@ -149,7 +178,7 @@ async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates
     words = [w.replace('"', "") for w in role if w]
     if not words:
         return None
-    hits = await store.keyword_search(f'"{" ".join(words)}"', scope.collections, 100)
+    hits = await store.keyword_search(_role_query(words), scope.collections, 100)
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
