@@ -10,7 +10,8 @@ iterating on the question path. ``--data`` is a data directory ``scale.py`` wrot
 it may migrate its schema, so copy it first when another run uses it. The questions are
 ``scale.py``'s (half SQuAD general, half PolNeAR "What did X say ...?"), embedded by the
 real model (one thread) and asked through ``Library.ask`` after a warm-up (20 questions,
-then :meth:`Library.wait_idle`: the start-up checks of the index are not timed).
+then :meth:`Library.wait_idle`: the start-up checks of the index are not timed; and
+:meth:`Library.warm_up`, as the bot calls it after start).
 
 Printed per kind of question (general, person), each as p50/p95/p99 in ms:
 
@@ -112,6 +113,7 @@ async def run(args: argparse.Namespace) -> dict:
         for question in questions[:10] + questions[half : half + 10]:  # warm caches
             await library.ask(question, collections=["global"])
         await library.wait_idle()  # the index file's checksum, its count check
+        await library.warm_up()  # as the bot does after start (settles the collector)
         result: dict[str, Any] = {
             "passages": await library.store.count_passages(),
             "load_1min": round(os.getloadavg()[0], 2),

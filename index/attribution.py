@@ -21,7 +21,10 @@ the name found anywhere in the article (``Hertling`` -> ``Mark Hertling``), and
 pronouns (``he``, ``she``) go to the most recent named person. A group that is only a
 quotation continues the statement of the group before it when that group is attributed and
 quotes, ends with a colon (``Lind said:``), or stands in the same paragraph.
-Quotations with no cue at all are left unattributed rather than guessed.
+Quotations with no cue at all are left unattributed rather than guessed. Two layouts are
+read apart from the cues: quotations signed with a dash (``“…” ― Jane Doe``) and headlines
+giving a person's words after their name and a colon (``Cruz: Trump Would Put Liberals
+On Court``).
 
 :func:`name_matches` and :func:`speakers_in_question` connect names typed in a question
 ("what did marks say") to the speakers found here, on whole name tokens only.
@@ -551,7 +554,8 @@ def _name_at_end(segment: str) -> tuple[str, bool] | None:
         voice = _ORG_VOICE_AT_END.search(tail)
         return _organisation(voice.group(1)) if voice else None
     place = _PLACE_BEFORE.search(tail[: match.start()])
-    if place is not None:  # "officials in Seoul said", "shop owners on Elm Street said"
+    titled = any(_norm(t) in _TITLES for t in match.group(2).split()[:-2])
+    if place is not None and not titled:  # "officials in Seoul", "owners on Elm Street"
         if re.fullmatch(_VOICE, place.group(1).lower()):  # "officials at the Pentagon"
             found = _clean_run(match.group(2), match.group(1) is not None)
             return found if found is not None and found[1] else None
@@ -705,18 +709,20 @@ def _is_noun_use(masked: str, verb: re.Match[str]) -> bool:
     return word[:1].islower() and word not in _CLAUSE_OPENERS
 
 
+_ADDS_NEW = re.compile(r"\s+a\s+new\b")
+"""``can add a new title``: never speech, quoted words or not."""
 _NOT_SPEECH_AFTER = {
     # "Lerer reported from Los Angeles." (a byline)
     "report": re.compile(r"\s+from\s+[A-Z]"),
     # "Ethiopia continues to occupy the village", "Ruiz continued her tour" (but
     # "…," she continued. / continued in a statement / continued that …)
     "continue": re.compile(r"\s+(?!that\b|in\s+an?\s)[a-z]"),
-    # "Butz can add a new title", "added to the confusion", "adding 200 jobs", "adds up":
-    # an object (a number, a determiner) or a particle, where speech has a clause or quote
+    # "adding 200 jobs", "adds up", "added his voice": an object (a number, a determiner)
+    # or a particle, where speech has a clause or a quotation
     "add": re.compile(
-        r"\s+(?:\d|(?:a|an|to|another|one|two|three|four|five|six|seven|eight|nine|ten"
-        r"|dozens|hundreds|thousands|millions|billions|up|by|more|less|new|additional|almost"
-        r"|nearly|about|roughly|some|several|his|her|its|their|our|my|your|over|jobs)\b)"
+        r"\s+(?:\d|(?:a|an|to|another|one|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds"
+        r"|thousands|millions|billions|up|by|more|less|new|additional|almost|nearly|about"
+        r"|roughly|some|several|his|her|its|their|our|my|your|over|jobs)\b)"
     ),
     # "Unions called a strike", "called off the talks", "called in the army" (but "called
     # it a disgrace", "called for calm", "called the plan a failure", "called a report
@@ -735,7 +741,11 @@ def _is_not_speech(masked: str, verb: re.Match[str]) -> bool:
     """
     word = verb.group().lower()
     stem = next((s for s in _NOT_SPEECH_AFTER if word.startswith(s)), None)
-    quoting = stem == "add" and _MASK in masked  # "“We will win,” Smith added a moment later."
+    if stem == "add" and _ADDS_NEW.match(masked, verb.end()):
+        return True
+    # "“We will win,” Smith added a moment later.", "she added a caveat: “…”": with a
+    # quotation in the sentence, "add" is speech
+    quoting = stem == "add" and _MASK in masked
     if stem is not None and not quoting and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
         return True
     if word.startswith("respond"):
@@ -984,7 +994,49 @@ def find_attributions(text: str) -> list[Attribution]:
     signed = _dash_signatures(text)
     if signed:  # an explicit signature beats whatever the cue rules guessed for that span
         found = [a for a in found if not any(s.start < a.end and a.start < s.end for s in signed)]
-    return sorted(found + signed, key=lambda a: a.start)
+    headed = [
+        h
+        for h in _colon_headlines(text, state.registry)
+        if not any(a.start < h.end and h.start < a.end for a in found + signed)
+    ]
+    return sorted(found + signed + headed, key=lambda a: a.start)
+
+
+_COLON_HEADLINE = re.compile(
+    rf"(?m)^[^\S\n]*(?P<name>{_NAME_TOKEN}(?:[^\S\n]+{_NAME_TOKEN}){{0,2}})"
+    r"(?:[^\S\n]+to[^\S\n]+[^:\n]{1,40})?:[^\S\n]+(?P<said>\S[^\n]{10,400})$"
+)
+"""A headline giving a person's words after their name: "Cruz: Trump Would Put Liberals
+On Court", "Clinton to Planned Parenthood: Trump will reverse Roe v. Wade."."""
+
+
+def _colon_headlines(text: str, registry: _Registry) -> list[Attribution]:
+    """Lines of the form ``Name: words`` (or ``Name to Audience: words``) whose name is a
+    person the article names in full ("Brooks" of "David Brooks") or a two- or
+    three-word name; "The Latest:", "Poll:", "Editor's Note:" are not people."""
+    found: list[Attribution] = []
+    for match in _COLON_HEADLINE.finditer(text):
+        raw = match.group("name")
+        if raw.isupper() or _norm(raw.split()[0]) in _STOP | _TITLES | _NOT_SPEAKERS:
+            continue
+        cleaned = _clean_run(raw, False)
+        if cleaned is None or cleaned[1] or _HEADLINE_WORD.search(cleaned[0]):
+            continue
+        full = registry.resolve(cleaned[0], match.start())
+        if len(_name_tokens(full)) < 2 or any(_norm(t) in _NOT_SPEAKERS for t in raw.split()):
+            continue
+        found.append(Attribution(match.start("name"), match.end(), full, "reported"))
+    return found
+
+
+_NOT_SPEAKERS = frozenset(
+    """
+    latest poll update note editor editors watch video photo photos related read live
+    breaking exclusive analysis opinion online source sources update updates fact check
+    timeline transcript recap review news daily report question answer continued email
+    morning evening briefing newsletter
+    """.split()
+)
 
 
 _SUBJECT_AUX = frozenset(
@@ -1105,9 +1157,15 @@ def speakers_in_question(question: str) -> list[str]:
 
 def _clean_question_name(raw: str) -> str | None:
     tokens = raw.split()
+    titled = False
     while tokens and (
         _norm(tokens[0]) in _TITLES | _AFFILIATIONS | _STOP | _NOT_NAMES | _QUESTION_WORDS
     ):
+        if titled and _norm(tokens[0]) == "of":
+            # "Secretary of State John Kerry": the office's object goes, down to two words
+            while len(tokens) > 3:
+                tokens = tokens[1:]
+        titled = _norm(tokens[0]) in _TITLES
         tokens = tokens[1:]
     if not tokens or any(_norm(t) in _NOT_NAMES for t in tokens):
         return None

@@ -43,8 +43,9 @@ from index.keyword import wait_idle as keyword_wait_idle
 from index.loaders import Loaded, load_bytes, load_paths
 from index.model_check import ModelCheck, open_lazy_embedder, refresh_attributions
 from index.models import Answer, Article, ArticleInput, IngestReport, Stats
+from index.pauses import settle as settle_garbage_collector
 from index.qa import answer_question
-from index.qa.candidates import prefetch_keyword
+from index.qa.candidates import prefetch_search
 from index.qa.headlines import latest_leads
 from index.qa.timeframes import answer_in_timeframe
 from index.reindexing import Reindexer, ReindexReport
@@ -148,10 +149,12 @@ class Library:
         return library
 
     async def warm_up(self) -> None:
-        """Load the embedding model now rather than on the first question (a long-running
-        bot calls this after start; commands that embed nothing never do)."""
+        """Load the embedding model now rather than on the first question, then settle
+        the garbage collector for a long run (:func:`index.pauses.settle`). A long-running
+        bot calls this after start; commands that embed nothing never do."""
         if isinstance(self.embedder, LazyEmbedder):
             await asyncio.to_thread(self.embedder.load)
+        settle_garbage_collector()
 
     async def wait_idle(self) -> None:
         """Wait until the background work started by opening the library and by
@@ -344,27 +347,30 @@ class Library:
     ) -> Answer:
         collections = list(dict.fromkeys(collections))
         # The question is embedded in a worker thread while SQLite syncs the indexes and
-        # runs the keyword search, which needs no vector.
-        keyword = prefetch_keyword(self.store, question, collections, published_window)
+        # runs the keyword search, which needs no vector; FAISS then searches while the
+        # rest of the question's retrieval goes on.
+        search = prefetch_search(self.store, question, collections, published_window)
         try:
             vectors, _ = await asyncio.gather(
                 asyncio.to_thread(self.embedder.encode, [question]),
                 self._sync_all(collections),
             )
+            query_vector = vectors[0]
+            search.start_dense(self._indexes, query_vector)
             return await answer_question(
                 self.store,
                 self._indexes,
                 question,
-                vectors[0],
+                query_vector,
                 collections,
                 dimension=self.embedder.dimension,
                 limit=limit,
                 article_ids=article_ids,
                 published_window=published_window,
-                keyword=keyword,
+                search=search,
             )
         finally:
-            keyword.cancel()
+            search.cancel()
 
     # -- articles --------------------------------------------------------------------
 

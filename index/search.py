@@ -162,43 +162,78 @@ async def _keyword(
     return found
 
 
-class KeywordPrefetch:
-    """The keyword half of a :func:`hybrid_search` started before the question's vector
-    is known, so that SQLite runs the FTS queries while the encoder embeds the question
-    (in a worker thread): the question then waits for the longer of the two, not both.
+Hits = list[tuple[int, float]]
 
-    :func:`hybrid_search` takes its hits when it is asked the same question in the same
-    collections with the same limit (else it searches itself, and this is cancelled).
-    Call :meth:`cancel` when the question fails before that (a pending task would
-    otherwise be left behind).
+
+def _drop(task: asyncio.Future[Hits] | None) -> None:
+    """Cancel ``task``, or retrieve its failure (asyncio would log it as never retrieved:
+    the question it was for failed already, or searches again)."""
+    if task is None:
+        return
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
+
+
+class SearchPrefetch:
+    """Both halves of a :func:`hybrid_search` started before it is called: the keyword
+    search at once (it needs no vector: SQLite runs the FTS queries while the encoder
+    embeds the question in a worker thread) and the dense search as soon as the vector is
+    known (:meth:`start_dense`: FAISS searches in a worker thread while the question's
+    other retrieval, such as a named person's statements, goes on). The question then
+    waits for the longest of these, not for their sum.
+
+    :func:`hybrid_search` takes the searches when it is asked the same question in the
+    same collections with the same limit (and, for the dense half, the same indexes and
+    vector); otherwise it searches itself and these are cancelled. Call :meth:`cancel`
+    when the question ends (what nothing took would be left behind).
     """
 
     def __init__(self, store: Store, question: str, collections: Sequence[str], limit: int):
         self.key = (store, question, tuple(collections), limit)
-        self._task: asyncio.Task[list[tuple[int, float]]] | None = asyncio.ensure_future(
+        self._keyword: asyncio.Future[Hits] | None = asyncio.ensure_future(
             _keyword(store, question, collections, limit)
+        )
+        self._dense: asyncio.Future[Hits] | None = None
+        self._dense_key: tuple[Mapping[str, VectorIndex], np.ndarray] | None = None
+
+    def start_dense(self, indexes: Mapping[str, VectorIndex], query_vector: np.ndarray) -> None:
+        """Start the dense search for ``query_vector`` (pass the same array object on)."""
+        store, _, collections, limit = self.key
+        _drop(self._dense)
+        self._dense_key = (indexes, query_vector)
+        self._dense = asyncio.ensure_future(
+            dense_search(store, indexes, query_vector, list(collections), limit)
         )
 
     def take(
-        self, store: Store, question: str, collections: Sequence[str], limit: int
-    ) -> asyncio.Task[list[tuple[int, float]]] | None:
-        """The started search if it is the one asked for (once), else ``None``."""
-        task, self._task = self._task, None
-        if task is not None and self.key != (store, question, tuple(collections), limit):
-            task.cancel()
-            return None
-        return task
+        self,
+        store: Store,
+        indexes: Mapping[str, VectorIndex],
+        question: str,
+        query_vector: np.ndarray,
+        collections: Sequence[str],
+        limit: int,
+    ) -> tuple[asyncio.Future[Hits] | None, asyncio.Future[Hits] | None]:
+        """``(keyword, dense)``: the started searches that are the ones asked for (once
+        only; ``None`` for a half not started or started for another search)."""
+        keyword, dense, dense_key = self._keyword, self._dense, self._dense_key
+        self._keyword = self._dense = self._dense_key = None
+        if self.key != (store, question, tuple(collections), limit):
+            _drop(keyword)
+            _drop(dense)
+            return None, None
+        if dense_key is None or dense_key[0] is not indexes or dense_key[1] is not query_vector:
+            _drop(dense)
+            dense = None
+        return keyword, dense
 
     def cancel(self) -> None:
-        """Drop the search if nothing took it (a failure of it is not reported: the
-        question failed already)."""
-        task, self._task = self._task, None
-        if task is None:
-            return
-        if not task.done():
-            task.cancel()
-        elif not task.cancelled():
-            task.exception()  # retrieved: asyncio would log it as never retrieved
+        """Drop the searches nothing took."""
+        _drop(self._keyword)
+        _drop(self._dense)
+        self._keyword = self._dense = self._dense_key = None
 
 
 async def hybrid_search(
@@ -209,16 +244,20 @@ async def hybrid_search(
     collections: Sequence[str],
     *,
     limit: int = CANDIDATES,
-    prefetched: KeywordPrefetch | None = None,
+    prefetched: SearchPrefetch | None = None,
 ) -> list[Candidate]:
     """Candidates from both retrievers in the given collections, best fused score first
-    (``prefetched``: the keyword half, if it was started already)."""
+    (``prefetched``: the searches, if they were started already)."""
     candidates: dict[int, Candidate] = {}
-    started = prefetched.take(store, question, collections, limit) if prefetched else None
-    keyword = started if started is not None else _keyword(store, question, collections, limit)
+    keyword, dense = (
+        prefetched.take(store, indexes, question, query_vector, collections, limit)
+        if prefetched is not None
+        else (None, None)
+    )
     # Both at once: FAISS searches in a worker thread while SQLite runs the FTS queries.
     dense_hits, hits = await asyncio.gather(
-        dense_search(store, indexes, query_vector, collections, limit), keyword
+        dense or dense_search(store, indexes, query_vector, collections, limit),
+        keyword or _keyword(store, question, collections, limit),
     )
     for rank, (passage_id, score) in enumerate(dense_hits):
         candidates[passage_id] = Candidate(passage_id, dense=score, dense_rank=rank)

@@ -700,14 +700,14 @@ class Store:
     # -- collections and vectors ------------------------------------------------------
 
     async def generations(self) -> dict[str, int]:
-        async with self._db.execute("SELECT name, generation FROM collections") as cursor:
-            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+        rows = await self._db.execute_fetchall("SELECT name, generation FROM collections")
+        return {row[0]: int(row[1]) for row in rows}
 
     async def collection_sizes(self) -> dict[str, int]:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT collection, COUNT(*) FROM articles GROUP BY collection"
-        ) as cursor:
-            return {row[0]: int(row[1]) for row in await cursor.fetchall()}
+        )
+        return {row[0]: int(row[1]) for row in rows}
 
     async def count_passages(self, collection: str | None = None) -> int:
         query, args = _passage_count_query(collection)
@@ -739,12 +739,11 @@ class Store:
         batch, which made a 1M rebuild read for 18 s instead of 5)."""
         last_id = -1
         while True:
-            async with self._db.execute(
+            rows = await self._db.execute_fetchall(
                 "SELECT p.id, p.embedding FROM passages p WHERE p.id > ? AND +p.article_pk IN "
                 "(SELECT pk FROM articles WHERE collection = ?) ORDER BY p.id LIMIT ?",
                 (last_id, collection, batch),
-            ) as cursor:
-                rows = await cursor.fetchall()
+            )
             if not rows:
                 return
             ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
@@ -760,13 +759,12 @@ class Store:
         async with self._db.execute("SELECT max(id) FROM passages") as cursor:
             top = (await cursor.fetchone())[0] or 0
         picks = np.random.default_rng(seed).choice(top, size=min(top, size), replace=False) + 1
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT p.id, p.embedding FROM passages p WHERE p.id IN "
             "(SELECT value FROM json_each(?)) AND +p.article_pk IN "
             "(SELECT pk FROM articles WHERE collection = ?)",
             (json.dumps(np.sort(picks).tolist()), collection),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
         return ids, decode_vectors([row[1] for row in rows], dimension)
 
@@ -903,35 +901,37 @@ class Store:
 
     async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:
-            async with self._db.execute(query, args) as cursor:
-                return [(int(row[0]), float(row[1])) for row in await cursor.fetchall()]
+            rows = await self._db.execute_fetchall(query, args)
         except sqlite3.OperationalError as error:
             if "fts5" in str(error).lower() or "syntax" in str(error).lower():
                 return []  # a question FTS5 cannot parse: dense retrieval still answers
             raise
+        return [(int(row[0]), float(row[1])) for row in rows]
 
     async def document_counts(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many passages hold each (stemmed) term, from the FTS vocabulary."""
-        counts: dict[str, int] = {}
-        for term in dict.fromkeys(terms):
-            async with self._db.execute(
-                "SELECT doc FROM passages_vocab WHERE term = ?", (term,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            counts[term] = int(row[0]) if row else 0
-        return counts
+        """How many passages hold each (stemmed) term, from the FTS vocabulary (one query
+        for all the terms)."""
+        wanted = list(dict.fromkeys(terms))
+        if not wanted:
+            return {}
+        rows = await self._db.execute_fetchall(
+            f"SELECT term, doc FROM passages_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+            wanted,
+        )
+        found = {str(row[0]): int(row[1]) for row in rows}
+        return {term: found.get(term, 0) for term in wanted}
 
     async def passage_spans(self, article_pks: Sequence[int]) -> dict[int, tuple[int, int]]:
         """``article_pk -> (first, last passage id)`` (an article's ids are consecutive)."""
         if not article_pks:
             return {}
         marks = ",".join("?" * len(article_pks))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT article_pk, MIN(id), MAX(id) FROM passages "
             f"WHERE article_pk IN ({marks}) GROUP BY article_pk",
             list(article_pks),
-        ) as cursor:
-            return {int(r[0]): (int(r[1]), int(r[2])) for r in await cursor.fetchall()}
+        )
+        return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
 
     async def in_collections(self, ids: Sequence[int], collections: Sequence[str]) -> set[int]:
         """Which of the passages ``ids`` belong to one of ``collections``."""
@@ -939,13 +939,13 @@ class Store:
             return set()
         marks = ",".join("?" * len(ids))
         names = ",".join("?" * len(collections))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             # CROSS JOIN: look the few passages up first, never scan a collection's articles
             f"SELECT p.id FROM passages p CROSS JOIN articles a ON a.pk = p.article_pk "
             f"WHERE p.id IN ({marks}) AND a.collection IN ({names})",
             (*ids, *collections),
-        ) as cursor:
-            return {int(r[0]) for r in await cursor.fetchall()}
+        )
+        return {int(r[0]) for r in rows}
 
     async def articles_in_collections(
         self, article_pks: Sequence[int], collections: Sequence[str]
@@ -955,45 +955,43 @@ class Store:
             return set()
         marks = ",".join("?" * len(article_pks))
         names = ",".join("?" * len(collections))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             # "+collection": look the few articles up by key, never scan a collection's index
             f"SELECT pk FROM articles WHERE pk IN ({marks}) AND +collection IN ({names})",
             (*article_pks, *collections),
-        ) as cursor:
-            return {int(r[0]) for r in await cursor.fetchall()}
+        )
+        return {int(r[0]) for r in rows}
 
     async def passage_articles(self, ids: Sequence[int]) -> dict[int, int]:
         """``passage_id -> article_pk``."""
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT id, article_pk FROM passages WHERE id IN ({marks})", list(ids)
-        ) as cursor:
-            return {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
+        )
+        return {int(r[0]): int(r[1]) for r in rows}
 
     async def passages(self, ids: Iterable[int]) -> dict[int, StoredPassage]:
         ids = list(ids)
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
             f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             f"JOIN articles a ON a.pk = p.article_pk WHERE p.id IN ({marks})",
             ids,
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return {row[0]: StoredPassage(*row) for row in rows}
 
     async def passage_embeddings(self, ids: Sequence[int], dimension: int) -> dict[int, np.ndarray]:
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT id, embedding FROM passages WHERE id IN ({marks})", list(ids)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         vectors = decode_vectors([row[1] for row in rows], dimension)
         return {row[0]: vector for row, vector in zip(rows, vectors, strict=True)}
 
@@ -1002,11 +1000,11 @@ class Store:
         if not article_pks:
             return {}
         marks = ",".join("?" * len(article_pks))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             f"SELECT a.pk AS pk, {self._ARTICLE_COLUMNS} FROM articles a WHERE a.pk IN ({marks})",
             list(article_pks),
-        ) as cursor:
-            return {int(row["pk"]): self._article(row) for row in await cursor.fetchall()}
+        )
+        return {int(row["pk"]): self._article(row) for row in rows}
 
     async def passages_of_articles(
         self, article_pks: Sequence[int], articles: Mapping[int, Article] | None = None
@@ -1020,52 +1018,50 @@ class Store:
         marks = ",".join("?" * len(article_pks))
         found: dict[int, list[StoredPassage]] = {}
         if articles is not None and all(pk in articles for pk in article_pks):
-            async with self._db.execute(
+            rows = await self._db.execute_fetchall(
                 "SELECT id, article_pk, paragraph, start, end FROM passages "
                 f"WHERE article_pk IN ({marks}) ORDER BY article_pk, ordinal",
                 list(article_pks),
-            ) as cursor:
-                for passage_id, pk, paragraph, start, end in await cursor.fetchall():
-                    a = articles[pk]
-                    cited = (a.collection, a.id, a.title, a.source, a.url, a.published)
-                    found.setdefault(pk, []).append(
-                        StoredPassage(
-                            passage_id, pk, *cited, paragraph, start, end, a.text[start:end]
-                        )
-                    )
+            )
+            for passage_id, pk, paragraph, start, end in rows:
+                a = articles[pk]
+                cited = (a.collection, a.id, a.title, a.source, a.url, a.published)
+                found.setdefault(pk, []).append(
+                    StoredPassage(passage_id, pk, *cited, paragraph, start, end, a.text[start:end])
+                )
             return found
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
             f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             f"JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk IN ({marks}) "
             "ORDER BY p.article_pk, p.ordinal",
             list(article_pks),
-        ) as cursor:
-            for row in await cursor.fetchall():
-                found.setdefault(row[1], []).append(StoredPassage(*row))
+        )
+        for row in rows:
+            found.setdefault(row[1], []).append(StoredPassage(*row))
         return found
 
     async def lead_passages(self, collections: Sequence[str], limit: int) -> list[StoredPassage]:
         """The first passage of each of the ``limit`` articles added last to
         ``collections``, newest first (what "the latest news" starts from)."""
         marks = ",".join("?" * len(collections))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
             f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM articles a "
             "JOIN passages p ON p.article_pk = a.pk AND p.ordinal = 0 "
             f"WHERE a.collection IN ({marks}) ORDER BY a.added_at DESC, a.pk DESC LIMIT ?",
             (*collections, limit),
-        ) as cursor:
-            return [StoredPassage(*row) for row in await cursor.fetchall()]
+        )
+        return [StoredPassage(*row) for row in rows]
 
     async def article_passages(self, article_pk: int) -> list[StoredPassage]:
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT p.id, p.article_pk, a.collection, a.article_id, a.title, a.source, a.url, "
             f"a.published, p.paragraph, p.start, p.end, {PASSAGE_TEXT} FROM passages p "
             "JOIN articles a ON a.pk = p.article_pk WHERE p.article_pk = ? ORDER BY p.ordinal",
             (article_pk,),
-        ) as cursor:
-            return [StoredPassage(*row) for row in await cursor.fetchall()]
+        )
+        return [StoredPassage(*row) for row in rows]
 
     async def attributions_by_surname(
         self, surnames: Sequence[str], collections: Sequence[str], limit: int = -1
@@ -1078,13 +1074,13 @@ class Store:
         newest: list[StoredAttribution] = []
         for surname in dict.fromkeys(surnames):
             # one surname at a time: its rows come in index order (no sort of all of them)
-            async with self._db.execute(
+            rows = await self._db.execute_fetchall(
                 "SELECT t.article_pk, t.start, t.end, t.speaker, t.kind FROM attributions t "
                 "JOIN articles a ON a.pk = t.article_pk WHERE t.surname = ? "
                 f"AND a.collection IN ({marks}) ORDER BY t.article_pk DESC, t.start DESC LIMIT ?",
                 (surname, *collections, limit),
-            ) as cursor:
-                newest += [StoredAttribution(*row) for row in await cursor.fetchall()]
+            )
+            newest += [StoredAttribution(*row) for row in rows]
         newest.sort(key=lambda a: (a.article_pk, a.start), reverse=True)
         return list(reversed(newest if limit < 0 else newest[:limit]))
 
@@ -1102,26 +1098,26 @@ class Store:
         if low and ord(low[-1]) < 0xD7FF:  # (the next code point is no surrogate)
             bounds = "surname >= ? AND surname < ? AND "
             args = [low, low[:-1] + chr(ord(low[-1]) + 1), *args]
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT s.surname FROM (SELECT DISTINCT surname FROM attributions "
             f"WHERE {bounds}surname LIKE ? ESCAPE '\\') s "
             "WHERE EXISTS (SELECT 1 FROM attributions t CROSS JOIN articles a "
             "ON a.pk = t.article_pk WHERE t.surname = s.surname "
             f"AND a.collection IN ({marks})) LIMIT ?",
             (*args, *collections, limit),
-        ) as cursor:
-            return [str(row[0]) for row in await cursor.fetchall()]
+        )
+        return [str(row[0]) for row in rows]
 
     async def attributions_in(self, article_pks: Sequence[int]) -> list[StoredAttribution]:
         if not article_pks:
             return []
         marks = ",".join("?" * len(article_pks))
-        async with self._db.execute(
+        rows = await self._db.execute_fetchall(
             "SELECT article_pk, start, end, speaker, kind FROM attributions "
             f"WHERE article_pk IN ({marks}) ORDER BY article_pk, start",
             list(article_pks),
-        ) as cursor:
-            return [StoredAttribution(*row) for row in await cursor.fetchall()]
+        )
+        return [StoredAttribution(*row) for row in rows]
 
     # -- answers shown (index.conversations) -------------------------------------------
 

@@ -671,6 +671,7 @@ def test_a_job_title_before_a_name_is_not_part_of_the_speaker(text: str) -> None
         "Ana Ruiz scored twice, adding three assists in the second half.",
         "Senator Ana Ruiz voted against the bill, adding to the pressure on the leadership.",
         "Ruiz added more troops to the border.",
+        "Thanks to his new act, Leo Butz can add a new title to his resume: “song hunter.”",
         "The figures do not add up, Ruiz wrote in the margin of a spreadsheet nobody read.",
         "Unions have called a nationwide strike for Thursday.",
         "The governor called off the search on Friday.",
@@ -721,3 +722,41 @@ def test_a_spokesman_named_after_a_comma_is_the_speaker(text: str) -> None:
 )
 def test_a_place_after_a_preposition_is_not_the_speaker(text: str, speaker: str | None) -> None:
     assert [a.speaker for a in find_attributions(text)] == ([speaker] if speaker else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"It is the mayor\'s race to lose," added another Harbor Democrat.', "Harbor Democrat"),
+        ('"It was twice the crowd," Ruiz added to the Ledger.', "Ruiz"),
+        ('Then Ana Ruiz added a caveat: "We may still lose."', "Ana Ruiz"),
+        ('"We will win," John Smith added a moment later.', "John Smith"),
+    ],
+)
+def test_add_with_a_quotation_in_the_sentence_is_speech(text: str, speaker: str) -> None:
+    assert [s for s, _, _ in _spans(text)] == [speaker]
+
+
+def test_a_headline_with_a_name_and_a_colon_gives_the_persons_words() -> None:
+    text = (
+        "Cruz: Harbor Plan Would Sink The Port, 'I Fear The Worst'.\n\n"
+        "Senator Ted Cruz spoke in Tallbay on Monday.\n\n"
+        "Lund to dock workers: the port will stay open.\n\n"
+        "Mayor Maria Lund visited the docks."
+    )
+    assert _speaker_of(text, "Harbor Plan Would Sink The Port") == "Ted Cruz"
+    assert _speaker_of(text, "the port will stay open.") == "Maria Lund"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The Latest: Cruz to give away engraved shotgun.\n\nTed Cruz toured Iowa.",
+        "Poll: Harbor Plan Splits Voters In Tallbay.",
+        "Editor's Note: The following is part 3 of 3 of our series.",
+        "Monday's Morning Email: The port deal and what it means.",
+        "WASHINGTON: The port deal was signed on Monday by both sides.",
+    ],
+)
+def test_a_headline_label_before_a_colon_is_not_a_speaker(text: str) -> None:
+    assert [a for a in find_attributions(text) if text[a.start : a.end].count(":")] == []

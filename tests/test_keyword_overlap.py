@@ -1,5 +1,6 @@
-"""The keyword half of hybrid search starts before the question is embedded (it needs no
-vector) and gives the same candidates and answers as when it ran after."""
+"""Hybrid search starts early: its keyword half before the question is embedded (it needs
+no vector), its dense half as soon as the vector is known; the candidates and answers are
+the same as when both ran inside :func:`hybrid_search`."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from index.config import Settings
 from index.library import Library
 from index.qa import answer_question
-from index.search import KeywordPrefetch, hybrid_search
+from index.search import SearchPrefetch, hybrid_search
 from tests.articles import HARBOR, ORCHARD, SYNDICATED_A, SYNDICATED_B
 from tests.conftest import HashingEmbedder
 
@@ -37,18 +38,34 @@ async def test_prefetched_keyword_hits_give_the_same_candidates(settings: Settin
         for question in QUESTIONS:
             vector = library.embedder.encode([question])[0]
             plain = await hybrid_search(store, indexes, question, vector, ["global"])
-            prefetch = KeywordPrefetch(store, question, ["global"], 50)
+            prefetch = SearchPrefetch(store, question, ["global"], 50)
             early = await hybrid_search(
                 store, indexes, question, vector, ["global"], prefetched=prefetch
             )
             assert early == plain and any(c.keyword_rank is not None for c in plain)
-            # a prefetch of another search (here: another limit) is not used, but dropped
-            other = KeywordPrefetch(store, question, ["global"], 10)
-            task = other._task
+            both = SearchPrefetch(store, question, ["global"], 50)
+            both.start_dense(indexes, vector)
+            dense = both._dense
+            early = await hybrid_search(
+                store, indexes, question, vector, ["global"], prefetched=both
+            )
+            assert early == plain and dense is not None and dense.done()
+            # searches started for another search are not used, but dropped: another
+            # limit (both halves), another vector (the dense half)
+            other = SearchPrefetch(store, question, ["global"], 10)
+            other.start_dense(indexes, vector)
+            tasks = [other._keyword, other._dense]
             mismatched = await hybrid_search(
                 store, indexes, question, vector, ["global"], prefetched=other
             )
-            assert mismatched == plain and task is not None and task.cancelled()
+            assert mismatched == plain and all(t is not None and t.cancelled() for t in tasks)
+            other = SearchPrefetch(store, question, ["global"], 50)
+            other.start_dense(indexes, vector.copy())
+            dense = other._dense
+            mismatched = await hybrid_search(
+                store, indexes, question, vector, ["global"], prefetched=other
+            )
+            assert mismatched == plain and dense is not None and dense.cancelled()
     finally:
         await library.close()
 
@@ -120,16 +137,17 @@ async def test_a_failed_question_leaves_no_keyword_search_behind(
             raise RuntimeError("encoder gone")
 
         library.embedder.encode = broken  # type: ignore[method-assign]
-        started: list[KeywordPrefetch] = []
-        original = KeywordPrefetch.__init__
+        started: list[SearchPrefetch] = []
+        original = SearchPrefetch.__init__
 
-        def record(self: KeywordPrefetch, *args: object) -> None:
+        def record(self: SearchPrefetch, *args: object) -> None:
             original(self, *args)  # type: ignore[arg-type]
             started.append(self)
 
-        monkeypatch.setattr(KeywordPrefetch, "__init__", record)
+        monkeypatch.setattr(SearchPrefetch, "__init__", record)
         with pytest.raises(RuntimeError, match="encoder gone"):
             await library.ask("When will the Harbor Bridge close?", collections=["global"])
-        assert len(started) == 1 and started[0]._task is None  # taken or cancelled
+        assert len(started) == 1  # and dropped: nothing left running
+        assert started[0]._keyword is None and started[0]._dense is None
     finally:
         await library.close()

@@ -16,11 +16,12 @@ from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
+from index.qa.routing import ROLE_NOUNS
 from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
     Candidate,
-    KeywordPrefetch,
+    SearchPrefetch,
     content_words,
     hybrid_search,
     pair_coverage,
@@ -66,6 +67,11 @@ async def person_statements(
     )
     if not attributed and not mentions:
         return None
+    if not attributed:  # "the Foreign Ministry": its named spokesman's words, then mentions
+        office = office_words(names)
+        found = await role_statements(scope, office) if office else None
+        if found is not None:
+            return found
     article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
     if mentions and len(article_pks) < MAX_PERSON_ARTICLES:  # else no article to add
         hits = await keyword_search(store, [], collections, 100, required=keys)
@@ -95,39 +101,102 @@ async def person_statements(
 
 
 APPOSITION_CHARS = 60
-"""A role binds to a speaker whose name is within this many characters of it
-("French President Emmanuel Macron", "Olaf Scholz, the finance minister,")."""
+"""A role binds to a speaker named within this many characters of it."""
+_VOICE_WORDS = r"(?:spokes(?:man|woman|person)|officials?|representatives?)"
+_AFTER_ROLE = r"(?:\s+{voice})?,?\s+(?:[A-Z][\w.’'-]*\s+){{0,3}}{surname}\b"
+"""A name right after its office: "French President Emmanuel Macron", "Libyan leader
+Moammar Gadhafi", "a Foreign Ministry spokesman, Lu Kang,"."""
+_BEFORE_ROLE = (
+    r"\b{surname},\s+(?:(?:the|a|an|his|her|its|their|[A-Z][\w’'-]*['’]s)\s+)?"
+    r"(?:[\w’'-]+\s+){{0,3}}$"
+)
+"""A name right before its office: "Emmanuel Macron, the French president,", "Jaitley,
+India's finance minister", "Lu Kang, a Foreign Ministry spokesman,"."""
+
+
+def _head_and_qualifier(role: Sequence[str]) -> tuple[list[str], list[str]]:
+    """An office's noun and what qualifies it: ``(["minister"], ["finance"])`` for "finance
+    minister" as for "minister of finance" (``("minister", "of", "finance")``)."""
+    words = [w for w in role if w]
+    if "of" in words[1:-1]:
+        at = words.index("of")
+        return words[:at], words[at + 1 :]
+    return words[-1:], words[:-1]
+
+
+def _joined(words: Sequence[str]) -> str:
+    return r"(?:\W+|['’]s\s+)".join(map(re.escape, words))
+
+
+def role_pattern(role: Sequence[str]) -> re.Pattern[str]:
+    """The words of an office as they may be written, case ignored: "Foreign Ministry",
+    "France's president", and with "of" either way round ("IMF head", "head of the IMF";
+    "finance minister", "minister of finance")."""
+    head, qualifier = _head_and_qualifier(role)
+    if not qualifier:
+        return re.compile(rf"\b{_joined(head)}\b", re.I)
+    head_re, qualifier_re = _joined(head), _joined(qualifier)
+    return re.compile(
+        rf"\b(?:{qualifier_re}(?:\W+|['’]s\s+){head_re}|{head_re}\W+of\W+(?:the\W+)?{qualifier_re})\b",
+        re.I,
+    )
+
+
+def _role_query(role: Sequence[str]) -> str:
+    """The keyword query for passages that may name an office (either order)."""
+    head, qualifier = _head_and_qualifier(role)
+    if not qualifier:
+        return f'"{" ".join(head)}"'
+    return f'NEAR("{" ".join(head)}" "{" ".join(qualifier)}", 3)'
+
+
+def holds_office(text: str, office: re.Pattern[str], speaker: str) -> bool:
+    """Whether ``speaker`` holds the office that ``office`` matches in ``text``: an
+    organisation it names ("the Foreign Ministry"), or a person named right next to it
+    (:data:`_AFTER_ROLE`, :data:`_BEFORE_ROLE`); a name merely near the office ("Smith
+    said the Foreign Ministry erred") does not."""
+    if office.search(speaker):
+        return True
+    words = speaker.split()
+    if not words or not words[-1][:1].isupper():
+        return False
+    surname = re.escape(words[-1])
+    after = re.compile(_AFTER_ROLE.format(voice=_VOICE_WORDS, surname=surname))
+    before = re.compile(_BEFORE_ROLE.format(surname=surname))
+    for match in office.finditer(text):
+        if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
+            return True
+        if before.search(text, max(0, match.start() - APPOSITION_CHARS), match.start()):
+            return True
+    return False
 
 
 async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates | None:
-    """What the holder of an office said ("the French president"): in articles naming the
-    office, the speakers whose attribution carries it as an apposition or title."""
+    """What the holder of an office said ("the French president", "the Foreign
+    Ministry"): in articles naming the office, the speakers who hold it
+    (:func:`holds_office`), anywhere in the article; "the Foreign Ministry spokesman"
+    finds the ministry's own statements too."""
     store, article_ids = scope.store, scope.article_ids
-    words = [w for w in role if w]
+    words = [w.replace('"', "") for w in role if w]
     if not words:
         return None
-    phrase = " ".join(w.replace('"', "") for w in words)
-    hits = await store.keyword_search(f'"{phrase}"', scope.collections, 100)
+    hits = await store.keyword_search(_role_query(words), scope.collections, 100)
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
     articles = scope.in_window(
         {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
     )
-    pattern = re.compile(r"\b" + r"(?:\W+|'s\s+|’s\s+)".join(map(re.escape, words)) + r"\b", re.I)
-    bound: dict[int, set[str]] = {}
+    office = role_pattern(words)
+    organisation = role_pattern(words[:-1]) if len(words) > 1 and _is_voice(words[-1]) else None
     attributions = await store.attributions_in(list(articles))
-    for attribution in attributions:
-        text = articles[attribution.article_pk].text
-        surname = attribution.speaker.split()[-1] if attribution.speaker.split() else ""
-        if pattern.search(attribution.speaker):
-            bound.setdefault(attribution.article_pk, set()).add(attribution.speaker)
-            continue
-        for match in pattern.finditer(text, attribution.start, attribution.end):
-            window = text[max(0, match.start() - APPOSITION_CHARS) : match.end() + APPOSITION_CHARS]
-            if surname and re.search(rf"\b{re.escape(surname)}\b", window):
-                bound.setdefault(attribution.article_pk, set()).add(attribution.speaker)
-                break
+    bound: dict[int, set[str]] = {}
+    for pk, speaker in dict.fromkeys((a.article_pk, a.speaker) for a in attributions):
+        text = articles[pk].text
+        if holds_office(text, office, speaker) or (
+            organisation is not None and organisation.search(speaker)
+        ):
+            bound.setdefault(pk, set()).add(speaker)
     if not bound:
         return None
     keys = {pk: {answering.speaker_key(s) for s in speakers} for pk, speakers in bound.items()}
@@ -142,6 +211,19 @@ async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates
         names,
         mentions=False,
     )
+
+
+def office_words(names: Sequence[str]) -> tuple[str, ...]:
+    """The words of a single name that names an office or organisation ("Foreign
+    Ministry", "Justice Department"), lower case; empty for a person's name."""
+    if len(names) != 1:
+        return ()
+    words = tuple(w.lower().strip("’'") for w in names[0].split())
+    return words if 1 < len(words) <= 4 and words[-1] in ROLE_NOUNS else ()
+
+
+def _is_voice(word: str) -> bool:
+    return re.fullmatch(_VOICE_WORDS, word.lower()) is not None
 
 
 async def statements_in_articles(
@@ -242,12 +324,13 @@ def general_limit(published_window: TimeFilter | None) -> int:
     return CANDIDATES if published_window is None else 4 * CANDIDATES
 
 
-def prefetch_keyword(
+def prefetch_search(
     store: Store, question: str, collections: Sequence[str], published_window: TimeFilter | None
-) -> KeywordPrefetch:
-    """Start the keyword half of :func:`general_candidates` now (before the question is
-    embedded); pass it in the :class:`Scope`."""
-    return KeywordPrefetch(store, question, collections, general_limit(published_window))
+) -> SearchPrefetch:
+    """Start the keyword half of :func:`general_candidates`'s search now (before the
+    question is embedded; the dense half with :meth:`SearchPrefetch.start_dense`); pass
+    it in the :class:`Scope`."""
+    return SearchPrefetch(store, question, collections, general_limit(published_window))
 
 
 async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
@@ -261,7 +344,7 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
         scope.query_vector,
         scope.collections,
         limit=general_limit(published_window),
-        prefetched=scope.keyword,
+        prefetched=scope.search,
     )
     passages = await store.passages(c.passage_id for c in candidates)
     if article_ids is not None:
@@ -320,3 +403,18 @@ async def entities_known(
         ):
             found += 1
     return found / len(entities)
+
+
+async def words_known(store: Store, words: Sequence[str], collections: Sequence[str]) -> float:
+    """Share of ``words`` (the question's topic words, ``QuestionFacts.topic``) that occur
+    in any passage of ``collections`` (1.0 for none): "How many grandchildren does Pence
+    have?" asks about something no article mentions, however often Pence is named."""
+    words = [w.replace('"', "") for w in words][:MAX_ENTITY_LOOKUPS]
+    words = [w for w in words if w]
+    if not words:
+        return 1.0
+    found = 0
+    for word in words:
+        if await store.keyword_exists(f'"{word}"', collections):
+            found += 1
+    return found / len(words)

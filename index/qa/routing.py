@@ -80,6 +80,12 @@ def role_words(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], bo
     if not phrase:
         return (), False
     words = tuple(w.lower().strip("’'") for w in phrase.split())
+    if "of" in words[1:-1]:  # "the mayor of Fort Nelson", "the head of the IMF"
+        at = words.index("of")
+        head, qualifier = words[:at], tuple(w for w in words[at + 1 :] if w != "the")
+        if head and head[-1] in ROLE_NOUNS and qualifier and len(head) <= 2:
+            return (*head, "of", *qualifier), True
+        return (), False
     if not words or words[-1] not in ROLE_NOUNS or len(words) > 4:
         return (), False
     proper = [w for w in phrase.split() if w[:1].isupper()]
@@ -92,6 +98,8 @@ def route(question: str) -> Route:
     """Read the question: who it names, and which office."""
     names = tuple(speakers_in_question(question))
     role, role_first = role_words(question, names)
+    if "of" in role:  # "the mayor of Fort Nelson": the town is not who is asked about
+        names = ()
     return Route(question, names, role, role_first)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.models import Article
-from index.search import KeywordPrefetch
+from index.search import SearchPrefetch
 from index.store import Store
 from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
@@ -26,8 +26,8 @@ class Scope:
     dimension: int
     article_ids: Sequence[str] | None = None
     published_window: TimeFilter | None = None
-    keyword: KeywordPrefetch | None = None
-    """The general keyword search, if it was started before the question was embedded."""
+    search: SearchPrefetch | None = None
+    """The general hybrid search, if it was started before (see :class:`SearchPrefetch`)."""
 
     def in_window(self, articles: dict[int, Article]) -> dict[int, Article]:
         """``articles`` (by primary key) published within the time frame, if there is one."""
