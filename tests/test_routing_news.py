@@ -37,11 +37,7 @@ async def newsroom(library: Library) -> Library:
             "seek food aid",
             marks=pytest.mark.xfail(reason=RANKING, strict=True),
         ),
-        pytest.param(
-            "How big is the Fort Nelson fire?",
-            "5,000 hectares",
-            marks=pytest.mark.xfail(reason=RANKING, strict=True),
-        ),
+        ("How big is the Fort Nelson fire?", "5,000 hectares"),
     ],
 )
 async def test_a_question_naming_someone_or_somewhere_gets_the_answer_first(
@@ -56,11 +52,7 @@ async def test_a_question_naming_someone_or_somewhere_gets_the_answer_first(
     ("question", "expected"),
     [
         ("Why is Kim going to Russia?", "seek food aid"),
-        pytest.param(
-            "How big is the Fort Nelson fire?",
-            "5,000 hectares",
-            marks=pytest.mark.xfail(reason=RANKING, strict=True),
-        ),
+        ("How big is the Fort Nelson fire?", "5,000 hectares"),
     ],
 )
 async def test_the_answer_is_among_the_first_quotes(
