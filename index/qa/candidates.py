@@ -67,7 +67,7 @@ async def person_statements(
         return None
     if not attributed:  # "the Foreign Ministry": its named spokesman's words, then mentions
         office = office_words(names)
-        found = await role_statements(scope, office) if office else None
+        found = await role_statements(scope, office, spokespeople=True) if office else None
         if found is not None:
             return found
     article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
@@ -101,7 +101,7 @@ async def person_statements(
 APPOSITION_CHARS = 60
 """A role binds to a speaker named within this many characters of it."""
 _VOICE_WORDS = r"(?:spokes(?:man|woman|person)|officials?|representatives?)"
-_AFTER_ROLE = r"(?:\s+{voice})?,?\s+(?:[A-Z][\w.’'-]*\s+){{0,3}}{surname}\b"
+_AFTER_ROLE = r"(?:\s+{voice}){optional},?\s+(?:[A-Z][\w.’'-]*\s+){{0,3}}{surname}\b"
 """A name right after its office: "French President Emmanuel Macron", "Libyan leader
 Moammar Gadhafi", "a Foreign Ministry spokesman, Lu Kang,"."""
 _BEFORE_ROLE = (
@@ -148,32 +148,42 @@ def _role_query(role: Sequence[str]) -> str:
     return f'NEAR("{" ".join(head)}" "{" ".join(qualifier)}", 3)'
 
 
-def holds_office(text: str, office: re.Pattern[str], speaker: str) -> bool:
+def holds_office(
+    text: str, office: re.Pattern[str], speaker: str, *, spokespeople: bool = False
+) -> bool:
     """Whether ``speaker`` holds the office that ``office`` matches in ``text``: an
     organisation it names ("the Foreign Ministry"), or a person named right next to it
     (:data:`_AFTER_ROLE`, :data:`_BEFORE_ROLE`); a name merely near the office ("Smith
-    said the Foreign Ministry erred") does not."""
+    said the Foreign Ministry erred") does not. With ``spokespeople``, only people who
+    speak for it ("Foreign Ministry spokesman Lu Kang"), not its chairman or judges."""
     if office.search(speaker):
         return True
     words = speaker.split()
     if not words or not words[-1][:1].isupper():
         return False
     surname = re.escape(words[-1])
-    after = re.compile(_AFTER_ROLE.format(voice=_VOICE_WORDS, surname=surname))
+    optional = "" if spokespeople else "?"
+    after = re.compile(_AFTER_ROLE.format(voice=_VOICE_WORDS, optional=optional, surname=surname))
     before = re.compile(_BEFORE_ROLE.format(surname=surname))
+    voice = re.compile(rf"\s+{_VOICE_WORDS}\b", re.I)
     for match in office.finditer(text):
         if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
             return True
+        if spokespeople and not voice.match(text, match.end()):
+            continue
         if before.search(text, max(0, match.start() - APPOSITION_CHARS), match.start()):
             return True
     return False
 
 
-async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates | None:
+async def role_statements(
+    scope: Scope, role: Sequence[str], *, spokespeople: bool = False
+) -> PersonCandidates | None:
     """What the holder of an office said ("the French president", "the Foreign
     Ministry"): in articles naming the office, the speakers who hold it
-    (:func:`holds_office`), anywhere in the article; "the Foreign Ministry spokesman"
-    finds the ministry's own statements too."""
+    (:func:`holds_office`; with ``spokespeople``, only those speaking for it), anywhere
+    in the article; "the Foreign Ministry spokesman" finds the ministry's own statements
+    too."""
     store, article_ids = scope.store, scope.article_ids
     words = [w.replace('"', "") for w in role if w]
     if not words:
@@ -191,7 +201,7 @@ async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates
     bound: dict[int, set[str]] = {}
     for pk, speaker in dict.fromkeys((a.article_pk, a.speaker) for a in attributions):
         text = articles[pk].text
-        if holds_office(text, office, speaker) or (
+        if holds_office(text, office, speaker, spokespeople=spokespeople) or (
             organisation is not None and organisation.search(speaker)
         ):
             bound.setdefault(pk, set()).add(speaker)
