@@ -135,6 +135,20 @@ def test_an_office_of_something_is_found_either_way_round() -> None:
     assert not finance.search("the minister said finance was hard")
 
 
+def test_a_nationality_also_matches_its_country() -> None:
+    french = role_pattern(("french", "president"))
+    assert french.search("France's President Emmanuel Macron said")
+    assert french.search("Emmanuel Macron, the president of France, said")
+    assert role_pattern(("president", "of", "france")).search("French President Macron said")
+    assert not french.search("Russian President Vladimir Putin said")
+
+
+async def test_the_president_of_a_country_is_its_national_president(newsroom: Library) -> None:
+    answer = await newsroom.ask("What did the president of Russia say?", collections=["global"])
+    assert answer.answered
+    assert answer.quotes[0].speaker == "Vladimir Putin"
+
+
 @pytest.mark.parametrize(
     ("question", "names", "role"),
     [

@@ -126,14 +126,61 @@ def _joined(words: Sequence[str]) -> str:
     return r"(?:\W+|['’]s\s+)".join(map(re.escape, words))
 
 
+DEMONYMS = {
+    "afghan": "afghanistan",
+    "american": "america",
+    "australian": "australia",
+    "brazilian": "brazil",
+    "british": "britain",
+    "canadian": "canada",
+    "chinese": "china",
+    "cuban": "cuba",
+    "egyptian": "egypt",
+    "french": "france",
+    "german": "germany",
+    "greek": "greece",
+    "indian": "india",
+    "iranian": "iran",
+    "iraqi": "iraq",
+    "israeli": "israel",
+    "italian": "italy",
+    "japanese": "japan",
+    "libyan": "libya",
+    "mexican": "mexico",
+    "nigerian": "nigeria",
+    "pakistani": "pakistan",
+    "polish": "poland",
+    "russian": "russia",
+    "spanish": "spain",
+    "syrian": "syria",
+    "turkish": "turkey",
+    "ukrainian": "ukraine",
+    "venezuelan": "venezuela",
+}
+"""Nationality adjectives and their countries: "the French president" is also "France's
+president" and "the president of France"."""
+
+
+_COUNTRIES = {country: demonym for demonym, country in DEMONYMS.items()}
+
+
+def _qualifiers(qualifier: Sequence[str]) -> list[list[str]]:
+    """A qualifier and, for a nationality or a country, the other in its place."""
+    first = qualifier[0] if qualifier else ""
+    other = DEMONYMS.get(first) or _COUNTRIES.get(first)
+    return [list(qualifier)] + ([[other, *qualifier[1:]]] if other else [])
+
+
 def role_pattern(role: Sequence[str]) -> re.Pattern[str]:
     """The words of an office as they may be written, case ignored: "Foreign Ministry",
     "France's president", and with "of" either way round ("IMF head", "head of the IMF";
-    "finance minister", "minister of finance")."""
+    "finance minister", "minister of finance"; "French president", "president of
+    France")."""
     head, qualifier = _head_and_qualifier(role)
     if not qualifier:
         return re.compile(rf"\b{_joined(head)}\b", re.I)
-    head_re, qualifier_re = _joined(head), _joined(qualifier)
+    head_re = _joined(head)
+    qualifier_re = "(?:" + "|".join(_joined(q) for q in _qualifiers(qualifier)) + ")"
     return re.compile(
         rf"\b(?:{qualifier_re}(?:\W+|['’]s\s+){head_re}|{head_re}\W+of\W+(?:the\W+)?{qualifier_re})\b",
         re.I,
@@ -145,7 +192,9 @@ def _role_query(role: Sequence[str]) -> str:
     head, qualifier = _head_and_qualifier(role)
     if not qualifier:
         return f'"{" ".join(head)}"'
-    return f'NEAR("{" ".join(head)}" "{" ".join(qualifier)}", 3)'
+    return " OR ".join(
+        f'NEAR("{" ".join(head)}" "{" ".join(q)}", 3)' for q in _qualifiers(qualifier)
+    )
 
 
 def holds_office(
