@@ -11,7 +11,7 @@ import pytest
 
 from index.library import Library
 from index.models import ArticleInput
-from index.qa.candidates import holds_office, office_words, role_pattern
+from index.qa.roles import holds_office, office_words, role_pattern
 from index.qa.routing import route
 from tests.newsroom import BUDGET, FIRE, KIM_TRIP, NEWSROOM, PENSIONS
 

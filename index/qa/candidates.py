@@ -7,7 +7,6 @@ Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
-from index.qa.routing import ROLE_NOUNS
+from index.qa.roles import holds_office, is_voice, office_words, role_pattern, role_query
 from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
@@ -98,133 +97,6 @@ async def person_statements(
     )
 
 
-APPOSITION_CHARS = 60
-"""A role binds to a speaker named within this many characters of it."""
-_VOICE_WORDS = r"(?:spokes(?:man|woman|person)|officials?|representatives?)"
-_AFTER_ROLE = r"(?:\s+{voice}){optional},?\s+(?:[A-Z][\w.’'-]*\s+){{0,3}}{surname}\b"
-"""A name right after its office: "French President Emmanuel Macron", "Libyan leader
-Moammar Gadhafi", "a Foreign Ministry spokesman, Lu Kang,"."""
-_BEFORE_ROLE = (
-    r"\b{surname},\s+(?:(?:the|a|an|his|her|its|their|[A-Z][\w’'-]*['’]s)\s+)?"
-    r"(?:[\w’'-]+\s+){{0,3}}$"
-)
-"""A name right before its office: "Emmanuel Macron, the French president,", "Jaitley,
-India's finance minister", "Lu Kang, a Foreign Ministry spokesman,"."""
-
-
-def _head_and_qualifier(role: Sequence[str]) -> tuple[list[str], list[str]]:
-    """An office's noun and what qualifies it: ``(["minister"], ["finance"])`` for "finance
-    minister" as for "minister of finance" (``("minister", "of", "finance")``)."""
-    words = [w for w in role if w]
-    if "of" in words[1:-1]:
-        at = words.index("of")
-        return words[:at], words[at + 1 :]
-    return words[-1:], words[:-1]
-
-
-def _joined(words: Sequence[str]) -> str:
-    return r"(?:\W+|['’]s\s+)".join(map(re.escape, words))
-
-
-DEMONYMS = {
-    "afghan": "afghanistan",
-    "american": "america",
-    "australian": "australia",
-    "brazilian": "brazil",
-    "british": "britain",
-    "canadian": "canada",
-    "chinese": "china",
-    "cuban": "cuba",
-    "egyptian": "egypt",
-    "french": "france",
-    "german": "germany",
-    "greek": "greece",
-    "indian": "india",
-    "iranian": "iran",
-    "iraqi": "iraq",
-    "israeli": "israel",
-    "italian": "italy",
-    "japanese": "japan",
-    "libyan": "libya",
-    "mexican": "mexico",
-    "nigerian": "nigeria",
-    "pakistani": "pakistan",
-    "polish": "poland",
-    "russian": "russia",
-    "spanish": "spain",
-    "syrian": "syria",
-    "turkish": "turkey",
-    "ukrainian": "ukraine",
-    "venezuelan": "venezuela",
-}
-"""Nationality adjectives and their countries: "the French president" is also "France's
-president" and "the president of France"."""
-
-
-_COUNTRIES = {country: demonym for demonym, country in DEMONYMS.items()}
-
-
-def _qualifiers(qualifier: Sequence[str]) -> list[list[str]]:
-    """A qualifier and, for a nationality or a country, the other in its place."""
-    first = qualifier[0] if qualifier else ""
-    other = DEMONYMS.get(first) or _COUNTRIES.get(first)
-    return [list(qualifier)] + ([[other, *qualifier[1:]]] if other else [])
-
-
-def role_pattern(role: Sequence[str]) -> re.Pattern[str]:
-    """The words of an office as they may be written, case ignored: "Foreign Ministry",
-    "France's president", and with "of" either way round ("IMF head", "head of the IMF";
-    "finance minister", "minister of finance"; "French president", "president of
-    France")."""
-    head, qualifier = _head_and_qualifier(role)
-    if not qualifier:
-        return re.compile(rf"\b{_joined(head)}\b", re.I)
-    head_re = _joined(head)
-    qualifier_re = "(?:" + "|".join(_joined(q) for q in _qualifiers(qualifier)) + ")"
-    return re.compile(
-        rf"\b(?:{qualifier_re}(?:\W+|['’]s\s+){head_re}|{head_re}\W+of\W+(?:the\W+)?{qualifier_re})\b",
-        re.I,
-    )
-
-
-def _role_query(role: Sequence[str]) -> str:
-    """The keyword query for passages that may name an office (either order)."""
-    head, qualifier = _head_and_qualifier(role)
-    if not qualifier:
-        return f'"{" ".join(head)}"'
-    return " OR ".join(
-        f'NEAR("{" ".join(head)}" "{" ".join(q)}", 3)' for q in _qualifiers(qualifier)
-    )
-
-
-def holds_office(
-    text: str, office: re.Pattern[str], speaker: str, *, spokespeople: bool = False
-) -> bool:
-    """Whether ``speaker`` holds the office that ``office`` matches in ``text``: an
-    organisation it names ("the Foreign Ministry"), or a person named right next to it
-    (:data:`_AFTER_ROLE`, :data:`_BEFORE_ROLE`); a name merely near the office ("Smith
-    said the Foreign Ministry erred") does not. With ``spokespeople``, only people who
-    speak for it ("Foreign Ministry spokesman Lu Kang"), not its chairman or judges."""
-    if office.search(speaker):
-        return True
-    words = speaker.split()
-    if not words or not words[-1][:1].isupper():
-        return False
-    surname = re.escape(words[-1])
-    optional = "" if spokespeople else "?"
-    after = re.compile(_AFTER_ROLE.format(voice=_VOICE_WORDS, optional=optional, surname=surname))
-    before = re.compile(_BEFORE_ROLE.format(surname=surname))
-    voice = re.compile(rf"\s+{_VOICE_WORDS}\b", re.I)
-    for match in office.finditer(text):
-        if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
-            return True
-        if spokespeople and not voice.match(text, match.end()):
-            continue
-        if before.search(text, max(0, match.start() - APPOSITION_CHARS), match.start()):
-            return True
-    return False
-
-
 async def role_statements(
     scope: Scope, role: Sequence[str], *, spokespeople: bool = False
 ) -> PersonCandidates | None:
@@ -237,7 +109,7 @@ async def role_statements(
     words = [w.replace('"', "") for w in role if w]
     if not words:
         return None
-    hits = await store.keyword_search(_role_query(words), scope.collections, 100)
+    hits = await store.keyword_search(role_query(words), scope.collections, 100)
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
@@ -245,7 +117,7 @@ async def role_statements(
         {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
     )
     office = role_pattern(words)
-    organisation = role_pattern(words[:-1]) if len(words) > 1 and _is_voice(words[-1]) else None
+    organisation = role_pattern(words[:-1]) if len(words) > 1 and is_voice(words[-1]) else None
     attributions = await store.attributions_in(list(articles))
     bound: dict[int, set[str]] = {}
     for pk, speaker in dict.fromkeys((a.article_pk, a.speaker) for a in attributions):
@@ -268,19 +140,6 @@ async def role_statements(
         names,
         mentions=False,
     )
-
-
-def office_words(names: Sequence[str]) -> tuple[str, ...]:
-    """The words of a single name that names an office or organisation ("Foreign
-    Ministry", "Justice Department"), lower case; empty for a person's name."""
-    if len(names) != 1:
-        return ()
-    words = tuple(w.lower().strip("’'") for w in names[0].split())
-    return words if 1 < len(words) <= 4 and words[-1] in ROLE_NOUNS else ()
-
-
-def _is_voice(word: str) -> bool:
-    return re.fullmatch(_VOICE_WORDS, word.lower()) is not None
 
 
 async def statements_in_articles(
