@@ -166,6 +166,9 @@ _TITLES = frozenset(
     physician surgeon psychologist biologist chemist physicist astronomer lawmaker
     legislator councillor veteran curator chef paramedic dentist pharmacist accountant
     consultant entrepreneur investor rancher electrician plumber
+    actor actress rapper comedian comic author novelist poet musician journalist
+    columnist commentator pundit pollster strategist adviser advisor aide designer
+    filmmaker producer businessman businesswoman counsel
     """.split()
 )
 """Titles, ranks and job titles: written before a name ("Sen.", "Librarian Tom Baker"),

@@ -654,6 +654,9 @@ def test_a_named_spokesman_and_a_person_spokesman_stay_people() -> None:
     [
         '"Books are not going anywhere," said Librarian Tom Baker.',
         "Librarian Tom Baker said the books were not going anywhere.",
+        "Actor Tom Baker said the books were not going anywhere.",
+        "FBI General Counsel Tom Baker said the books were not going anywhere.",
+        "Former Senior Adviser Tom Baker said the books were not going anywhere.",
     ],
 )
 def test_a_job_title_before_a_name_is_not_part_of_the_speaker(text: str) -> None:
@@ -760,3 +763,8 @@ def test_a_headline_with_a_name_and_a_colon_gives_the_persons_words() -> None:
 )
 def test_a_headline_label_before_a_colon_is_not_a_speaker(text: str) -> None:
     assert [a for a in find_attributions(text) if text[a.start : a.end].count(":")] == []
+
+
+def test_a_surname_that_is_also_a_job_stays_a_name() -> None:
+    text = 'Mark Singer wrote the profile.\n\n"I wanted to bring it back," Mr. Singer said.'
+    assert _speaker_of(text, "I wanted to bring it back") == "Mark Singer"

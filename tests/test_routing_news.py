@@ -10,7 +10,8 @@ import re
 import pytest
 
 from index.library import Library
-from index.qa.candidates import holds_office, office_words, role_pattern
+from index.models import ArticleInput
+from index.qa.roles import holds_office, office_words, role_pattern
 from index.qa.routing import route
 from tests.newsroom import BUDGET, FIRE, KIM_TRIP, NEWSROOM, PENSIONS
 
@@ -126,6 +127,20 @@ def test_an_office_of_something_is_found_either_way_round() -> None:
     assert not finance.search("the minister said finance was hard")
 
 
+def test_a_nationality_also_matches_its_country() -> None:
+    french = role_pattern(("french", "president"))
+    assert french.search("France's President Emmanuel Macron said")
+    assert french.search("Emmanuel Macron, the president of France, said")
+    assert role_pattern(("president", "of", "france")).search("French President Macron said")
+    assert not french.search("Russian President Vladimir Putin said")
+
+
+async def test_the_president_of_a_country_is_its_national_president(newsroom: Library) -> None:
+    answer = await newsroom.ask("What did the president of Russia say?", collections=["global"])
+    assert answer.answered
+    assert answer.quotes[0].speaker == "Vladimir Putin"
+
+
 @pytest.mark.parametrize(
     ("question", "names", "role"),
     [
@@ -142,6 +157,39 @@ def test_an_office_of_something_is_a_role_not_a_name(
     routed = route(question)
     assert (routed.names, routed.role) == (names, role)
     assert routed.role_first or not role
+
+
+COMMITTEE = ArticleInput(
+    id="harbor-committee",
+    title="Harbor committee opens inquiry into dredging contract",
+    source="Harbor Times",
+    published="2026-06-02",
+    text=(
+        "Harbor Committee Chairman Piet Vos said on Monday that the dredging contract had "
+        "cost twice the agreed price.\n\n"
+        "The committee will question the contractor in July."
+    ),
+)
+
+
+async def test_an_organisation_speaks_through_its_spokespeople_not_its_chairman(
+    newsroom: Library,
+) -> None:
+    """ "What did the Harbor Committee say?" is not answered with its chairman's words as
+    if they were the committee's (PolNeAR credits such statements to the person), while
+    "the Foreign Ministry" speaks through its named spokesman."""
+    await newsroom.ingest([COMMITTEE], collection="global")
+    answer = await newsroom.ask("What did the Harbor Committee say?", collections=["global"])
+    assert "Piet Vos" not in {q.speaker for q in answer.quotes}
+    chairman = role_pattern(("harbor", "committee"))
+    assert holds_office(COMMITTEE.text, chairman, "Piet Vos")
+    assert not holds_office(COMMITTEE.text, chairman, "Piet Vos", spokespeople=True)
+    ministry = role_pattern(("foreign", "ministry"))
+    spokesman = "a Foreign Ministry spokesman, Lu Kang, said"
+    assert holds_office(spokesman, ministry, "Lu Kang", spokespeople=True)
+    assert holds_office(
+        "Lu Kang, a Foreign Ministry spokesman, said", ministry, "Lu Kang", spokespeople=True
+    )
 
 
 def test_office_words_of_an_organisation_name() -> None:

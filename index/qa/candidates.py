@@ -7,7 +7,6 @@ Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
-from index.qa.routing import ROLE_NOUNS
+from index.qa.roles import holds_office, is_voice, office_words, role_pattern, role_query
 from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
@@ -69,7 +68,7 @@ async def person_statements(
         return None
     if not attributed:  # "the Foreign Ministry": its named spokesman's words, then mentions
         office = office_words(names)
-        found = await role_statements(scope, office) if office else None
+        found = await role_statements(scope, office, spokespeople=True) if office else None
         if found is not None:
             return found
     article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
@@ -100,87 +99,19 @@ async def person_statements(
     )
 
 
-APPOSITION_CHARS = 60
-"""A role binds to a speaker named within this many characters of it."""
-_VOICE_WORDS = r"(?:spokes(?:man|woman|person)|officials?|representatives?)"
-_AFTER_ROLE = r"(?:\s+{voice})?,?\s+(?:[A-Z][\w.’'-]*\s+){{0,3}}{surname}\b"
-"""A name right after its office: "French President Emmanuel Macron", "Libyan leader
-Moammar Gadhafi", "a Foreign Ministry spokesman, Lu Kang,"."""
-_BEFORE_ROLE = (
-    r"\b{surname},\s+(?:(?:the|a|an|his|her|its|their|[A-Z][\w’'-]*['’]s)\s+)?"
-    r"(?:[\w’'-]+\s+){{0,3}}$"
-)
-"""A name right before its office: "Emmanuel Macron, the French president,", "Jaitley,
-India's finance minister", "Lu Kang, a Foreign Ministry spokesman,"."""
-
-
-def _head_and_qualifier(role: Sequence[str]) -> tuple[list[str], list[str]]:
-    """An office's noun and what qualifies it: ``(["minister"], ["finance"])`` for "finance
-    minister" as for "minister of finance" (``("minister", "of", "finance")``)."""
-    words = [w for w in role if w]
-    if "of" in words[1:-1]:
-        at = words.index("of")
-        return words[:at], words[at + 1 :]
-    return words[-1:], words[:-1]
-
-
-def _joined(words: Sequence[str]) -> str:
-    return r"(?:\W+|['’]s\s+)".join(map(re.escape, words))
-
-
-def role_pattern(role: Sequence[str]) -> re.Pattern[str]:
-    """The words of an office as they may be written, case ignored: "Foreign Ministry",
-    "France's president", and with "of" either way round ("IMF head", "head of the IMF";
-    "finance minister", "minister of finance")."""
-    head, qualifier = _head_and_qualifier(role)
-    if not qualifier:
-        return re.compile(rf"\b{_joined(head)}\b", re.I)
-    head_re, qualifier_re = _joined(head), _joined(qualifier)
-    return re.compile(
-        rf"\b(?:{qualifier_re}(?:\W+|['’]s\s+){head_re}|{head_re}\W+of\W+(?:the\W+)?{qualifier_re})\b",
-        re.I,
-    )
-
-
-def _role_query(role: Sequence[str]) -> str:
-    """The keyword query for passages that may name an office (either order)."""
-    head, qualifier = _head_and_qualifier(role)
-    if not qualifier:
-        return f'"{" ".join(head)}"'
-    return f'NEAR("{" ".join(head)}" "{" ".join(qualifier)}", 3)'
-
-
-def holds_office(text: str, office: re.Pattern[str], speaker: str) -> bool:
-    """Whether ``speaker`` holds the office that ``office`` matches in ``text``: an
-    organisation it names ("the Foreign Ministry"), or a person named right next to it
-    (:data:`_AFTER_ROLE`, :data:`_BEFORE_ROLE`); a name merely near the office ("Smith
-    said the Foreign Ministry erred") does not."""
-    if office.search(speaker):
-        return True
-    words = speaker.split()
-    if not words or not words[-1][:1].isupper():
-        return False
-    surname = re.escape(words[-1])
-    after = re.compile(_AFTER_ROLE.format(voice=_VOICE_WORDS, surname=surname))
-    before = re.compile(_BEFORE_ROLE.format(surname=surname))
-    for match in office.finditer(text):
-        if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
-            return True
-        if before.search(text, max(0, match.start() - APPOSITION_CHARS), match.start()):
-            return True
-    return False
-
-
-async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates | None:
+async def role_statements(
+    scope: Scope, role: Sequence[str], *, spokespeople: bool = False
+) -> PersonCandidates | None:
     """What the holder of an office said ("the French president", "the Foreign
     Ministry"): in articles naming the office, the speakers who hold it
-    (:func:`holds_office`), anywhere in the article; "the Foreign Ministry spokesman"
-    finds the ministry's own statements too."""
+    (:func:`holds_office`; with ``spokespeople``, only those speaking for it), anywhere
+    in the article; "the Foreign Ministry spokesman" finds the ministry's own statements
+    too."""
     store, article_ids = scope.store, scope.article_ids
     words = [w.replace('"', "") for w in role if w]
     if not words:
         return None
-    hits = await store.keyword_search(_role_query(words), scope.collections, 100)
+    hits = await store.keyword_search(role_query(words), scope.collections, 100)
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
@@ -188,12 +119,12 @@ async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates
         {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
     )
     office = role_pattern(words)
-    organisation = role_pattern(words[:-1]) if len(words) > 1 and _is_voice(words[-1]) else None
+    organisation = role_pattern(words[:-1]) if len(words) > 1 and is_voice(words[-1]) else None
     attributions = await store.attributions_in(list(articles))
     bound: dict[int, set[str]] = {}
     for pk, speaker in dict.fromkeys((a.article_pk, a.speaker) for a in attributions):
         text = articles[pk].text
-        if holds_office(text, office, speaker) or (
+        if holds_office(text, office, speaker, spokespeople=spokespeople) or (
             organisation is not None and organisation.search(speaker)
         ):
             bound.setdefault(pk, set()).add(speaker)
@@ -211,19 +142,6 @@ async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates
         names,
         mentions=False,
     )
-
-
-def office_words(names: Sequence[str]) -> tuple[str, ...]:
-    """The words of a single name that names an office or organisation ("Foreign
-    Ministry", "Justice Department"), lower case; empty for a person's name."""
-    if len(names) != 1:
-        return ()
-    words = tuple(w.lower().strip("’'") for w in names[0].split())
-    return words if 1 < len(words) <= 4 and words[-1] in ROLE_NOUNS else ()
-
-
-def _is_voice(word: str) -> bool:
-    return re.fullmatch(_VOICE_WORDS, word.lower()) is not None
 
 
 async def statements_in_articles(

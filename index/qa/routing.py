@@ -4,8 +4,10 @@
 * **roles**: "What did the French president / the finance minister / the Libyan leader
   say?" names someone by office, not by name: the speaker is found through the apposition
   or title next to their name in an attribution ("French President Emmanuel Macron said").
-  A capitalised organisation ("What did the Foreign Ministry say?") is tried as a speaker
-  name first and as a role after;
+  An office "of" something ("the head of the IMF", "the mayor of Fort Nelson") is a role,
+  not a name (:mod:`index.qa.roles` matches it either way round). A capitalised
+  organisation ("What did the Foreign Ministry say?") is tried as a speaker name first;
+  without statements of its own it speaks through its named spokespeople;
 * a question that names someone without asking what they said ("Why is Kim going to
   Russia?") asks about them, not for their words.
 
