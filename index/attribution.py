@@ -39,7 +39,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 7
+ATTRIBUTION_RULES = 8
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -999,7 +999,7 @@ def find_attributions(text: str) -> list[Attribution]:
         found = [a for a in found if not any(s.start < a.end and a.start < s.end for s in signed)]
     headed = [
         h
-        for h in _colon_headlines(text, state.registry)
+        for h in _colon_headlines(text, state.registry, {a.speaker for a in found + signed})
         if not any(a.start < h.end and h.start < a.end for a in found + signed)
     ]
     return sorted(found + signed + headed, key=lambda a: a.start)
@@ -1013,10 +1013,12 @@ _COLON_HEADLINE = re.compile(
 On Court", "Clinton to Planned Parenthood: Trump will reverse Roe v. Wade."."""
 
 
-def _colon_headlines(text: str, registry: _Registry) -> list[Attribution]:
+def _colon_headlines(text: str, registry: _Registry, speakers: set[str]) -> list[Attribution]:
     """Lines of the form ``Name: words`` (or ``Name to Audience: words``) whose name is a
-    person the article names in full ("Brooks" of "David Brooks") or a two- or
-    three-word name; "The Latest:", "Poll:", "Editor's Note:" are not people."""
+    person of the article: a surname the article gives in full elsewhere ("Brooks" of
+    "David Brooks"), or a two- or three-word name that :func:`_is_person_elsewhere` shows
+    to be a person. "The Latest:", "Poll:", "Editor's Note:", "Key Points:", "New York:"
+    or "Updated Tuesday:" are not people."""
     found: list[Attribution] = []
     for match in _COLON_HEADLINE.finditer(text):
         raw = match.group("name")
@@ -1028,8 +1030,38 @@ def _colon_headlines(text: str, registry: _Registry) -> list[Attribution]:
         full = registry.resolve(cleaned[0], match.start())
         if len(_name_tokens(full)) < 2 or any(_norm(t) in _NOT_SPEAKERS for t in raw.split()):
             continue
+        surname_only = len(_name_tokens(cleaned[0])) == 1  # "Cruz", "Ted Cruz" elsewhere
+        if not surname_only and not _is_person_elsewhere(
+            text, full, speakers, (match.start(), match.end())
+        ):
+            continue
         found.append(Attribution(match.start("name"), match.end(), full, "reported"))
     return found
+
+
+def _is_person_elsewhere(text: str, name: str, speakers: set[str], line: tuple[int, int]) -> bool:
+    """Whether ``name`` is a person by what the article says of it outside ``line``: the
+    speaker of another of its statements, or written after a title ("Senator Ted Cruz",
+    "Mr. Cruz", "Mayor Maria Lund"). A capitalised label before a colon is often a
+    place, a date or a section ("New York:", "Updated Tuesday:", "Key Points:")."""
+    tokens = _name_tokens(name)
+    if any(
+        set(_name_tokens(s)) >= set(tokens) for s in speakers if _name_tokens(s)[-1:] == tokens[-1:]
+    ):
+        return True
+    for match in _RUN_RE.finditer(text):
+        if line[0] <= match.start() < line[1]:
+            continue
+        words = match.group().split()
+        run_tokens = _name_tokens(match.group())
+        if (
+            len(words) > len(run_tokens)
+            and _norm(words[0]) in _TITLES
+            and run_tokens[-1:] == tokens[-1:]
+            and set(run_tokens) <= set(tokens)
+        ):
+            return True
+    return False
 
 
 _NOT_SPEAKERS = frozenset(

@@ -752,6 +752,25 @@ def test_a_headline_with_a_name_and_a_colon_gives_the_persons_words() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "Maria Lund: The Port Will Stay Open.\n\nMayor Maria Lund visited the docks.",
+            "Maria Lund",
+        ),
+        (
+            'Maria Lund: The Port Will Stay Open.\n\n"We are ready," Maria Lund said on Monday.',
+            "Maria Lund",
+        ),
+    ],
+)
+def test_a_full_name_before_a_colon_speaks_when_the_article_shows_a_person(
+    text: str, speaker: str
+) -> None:
+    assert _speaker_of(text, "The Port Will Stay Open") == speaker
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "The Latest: Cruz to give away engraved shotgun.\n\nTed Cruz toured Iowa.",
@@ -759,6 +778,10 @@ def test_a_headline_with_a_name_and_a_colon_gives_the_persons_words() -> None:
         "Editor's Note: The following is part 3 of 3 of our series.",
         "Monday's Morning Email: The port deal and what it means.",
         "WASHINGTON: The port deal was signed on Monday by both sides.",
+        "Key Points: The port deal was signed on Monday by both sides.",
+        "New York: The port deal was signed on Monday.\n\nThe talks in New York took a year.",
+        "Updated Tuesday: The port deal was signed on Monday by both sides.",
+        "Paid Notice: Deaths SIEGEL, JEROME ARTHUR.\n\nJerome Siegel died on Monday.",
     ],
 )
 def test_a_headline_label_before_a_colon_is_not_a_speaker(text: str) -> None:
