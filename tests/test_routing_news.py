@@ -192,6 +192,49 @@ async def test_an_organisation_speaks_through_its_spokespeople_not_its_chairman(
     )
 
 
+FERRY = ArticleInput(
+    id="ferry-returns",
+    title="Harbor ferry returns after ten years",
+    source="Tallbay Herald",
+    published="2026-11-30",
+    text=(
+        "The ferry between Tallbay and Greenport returned on Monday after a ten-year pause, "
+        "carrying 212 passengers on its first day.\n\n"
+        '"It feels like the town has its heart back," said harbor master Lena Holt. She '
+        "said the ferry would run four times a day until March.\n\n"
+        "Tickets cost 6 dollars for adults and are free for children under twelve."
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "role"),
+    [
+        ("What did the harbor master say?", ("harbor", "master")),
+        ("What did the city engineer say about the cracks?", ("city", "engineer")),
+        ("What did the Harbor Master say?", ()),
+        ("What did the report say?", ()),
+    ],
+)
+def test_a_job_written_in_lower_case_is_asked_about_as_an_office(
+    question: str, role: tuple[str, ...]
+) -> None:
+    routed = route(question)
+    assert routed.role == role
+    assert routed.role_first or not role
+
+
+async def test_a_job_question_quotes_its_holder_without_a_note(newsroom: Library) -> None:
+    """ "the harbor master" is Lena Holt ("said harbor master Lena Holt"): her words, under
+    her name, with no note claiming that no statement of the harbor master was found."""
+    await newsroom.ingest([FERRY], collection="global")
+    answer = await newsroom.ask("What did the harbor master say?", collections=["global"])
+    assert answer.answered, answer.message
+    assert answer.note is None, answer.note
+    assert answer.quotes[0].speaker == "Lena Holt"
+    assert "heart back" in answer.quotes[0].text
+
+
 def test_office_words_of_an_organisation_name() -> None:
     assert office_words(["Foreign Ministry"]) == ("foreign", "ministry")
     assert office_words(["Justice Department"]) == ("justice", "department")

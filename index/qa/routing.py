@@ -88,12 +88,29 @@ def role_words(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], bo
         if head and head[-1] in ROLE_NOUNS and qualifier and len(head) <= 2:
             return (*head, "of", *qualifier), True
         return (), False
-    if not words or words[-1] not in ROLE_NOUNS or len(words) > 4:
+    if not words or len(words) > 4:
+        return (), False
+    if words[-1] not in ROLE_NOUNS and not _job_description(match, phrase, names):
         return (), False
     proper = [w for w in phrase.split() if w[:1].isupper()]
     office_only = all(w.lower() in ROLE_NOUNS or w[:1].islower() for w in phrase.split()[1:])
     role_first = not names or (office_only and len(proper) <= 1 and phrase.split()[-1].islower())
     return words, role_first
+
+
+def _job_description(match: re.Match[str] | None, phrase: str, names: Sequence[str]) -> bool:
+    """Whether ``phrase`` ("harbor master", "city engineer", "orchard owner": lower-case
+    words after "the", which the name finder took for a name) describes a job: asked
+    about like an office, it is found before a name in the articles ("said harbor master
+    Lena Holt")."""
+    words = phrase.split()
+    return (
+        match is not None
+        and 2 <= len(words) <= 3
+        and all(w.isalpha() and w.islower() for w in words)
+        and bool(names)
+        and names[0].lower() == phrase.lower()
+    )
 
 
 def route(question: str) -> Route:
