@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -260,24 +260,55 @@ def speaker_for_span(
     return speakers.pop() if len(speakers) == 1 else None
 
 
-def with_context(text: str, start: int, end: int, max_chars: int) -> tuple[int, int]:
-    """``[start, end)`` grown by the next sentence of its paragraph if the span stays within
-    ``max_chars``: a passage cut at a chunk boundary often stops just before the sentence
-    that answers ("… opened in 1847." + "It was designed by …")."""
+def sentences_after(text: str, end: int, max_chars: int) -> list[tuple[int, int]]:
+    """The whole sentences that follow ``end`` within ``max_chars`` characters, across
+    paragraph breaks (each paragraph split on its own, so a headline without a full stop
+    stays one sentence)."""
+    limit = min(len(text), end + max_chars)
+    found: list[tuple[int, int]] = []
+    for p_start, p_end in paragraphs(text):
+        if p_end <= end:
+            continue
+        if p_start >= limit:
+            break
+        found += [s for s in split_sentences(text, max(p_start, end), p_end) if s[1] <= limit]
+    return found
+
+
+def sentence_before(text: str, start: int) -> tuple[int, int] | None:
+    """The sentence of the same paragraph that ends right before ``start`` (``None`` at
+    the start of a paragraph)."""
     for p_start, p_end in paragraphs(text):
         if p_start <= start < p_end:
+            before = [s for s in split_sentences(text, p_start, start) if s[1] <= start]
+            return before[-1] if before else None
+    return None
+
+
+def grown(
+    text: str, start: int, end: int, max_chars: int, *, keep: Callable[[int, int], bool]
+) -> tuple[int, int]:
+    """``[start, end)`` grown to the sentences after it, across paragraph breaks, for as
+    long as the span stays within ``max_chars`` and ``keep(start, end)`` holds for it (a
+    speaker label stays true): news paragraphs are one or two sentences, and the answer is
+    often in the next one ("… carried away the protester." + "Kelsey Atkinson was
+    identified as the protester."). A span starting mid-paragraph first takes back the
+    sentence before it when that still leaves room for the next one."""
+    before = sentence_before(text, start)
+    after = sentences_after(text, end, max_chars)
+    if before is not None and keep(before[0], end):
+        room = after[0][1] if after else end
+        if room - before[0] <= max_chars:
+            start = before[0]
+    for _sentence_start, sentence_end in after:
+        if sentence_end - start > max_chars or not keep(start, sentence_end):
             break
-    else:
-        return start, end
-    sentences = split_sentences(text, p_start, p_end)
-    after = next((s for s in sentences if s[0] >= end), None)
-    if after is not None and after[1] - start <= max_chars:
-        end = after[1]
+        end = sentence_end
     return start, end
 
 
 CONTEXT_CHARS = 500
-"""Longest quote that :func:`with_context` grows a general answer's passage to."""
+"""Longest quote that :func:`grown` grows a general answer's passage to."""
 
 
 def make_quote(
@@ -312,7 +343,7 @@ def make_quote(
 def without_repeats(quotes: Sequence[Quote]) -> list[Quote]:
     """Quotes with no text repeated from an earlier quote of the same article: a later quote
     inside an earlier one is dropped, one overlapping it starts where it ends (a quote grown
-    by :func:`with_context` often runs into the next chosen passage)."""
+    by :func:`grown` often runs into the next chosen passage)."""
     kept: list[Quote] = []
     for quote in quotes:
         start = quote.start

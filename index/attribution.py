@@ -21,7 +21,10 @@ the name found anywhere in the article (``Hertling`` -> ``Mark Hertling``), and
 pronouns (``he``, ``she``) go to the most recent named person. A group that is only a
 quotation continues the statement of the group before it when that group is attributed and
 quotes, ends with a colon (``Lind said:``), or stands in the same paragraph.
-Quotations with no cue at all are left unattributed rather than guessed.
+Quotations with no cue at all are left unattributed rather than guessed. Two layouts are
+read apart from the cues: quotations signed with a dash (``“…” ― Jane Doe``) and headlines
+giving a person's words after their name and a colon (``Cruz: Trump Would Put Liberals
+On Court``).
 
 :func:`name_matches` and :func:`speakers_in_question` connect names typed in a question
 ("what did marks say") to the speakers found here, on whole name tokens only.
@@ -36,7 +39,7 @@ from functools import lru_cache
 
 from index.sentences import paragraphs, split_sentences
 
-ATTRIBUTION_RULES = 6
+ATTRIBUTION_RULES = 8
 """Version of the rules below. Bump it with any change that alters what they find: a
 library opened on older stored attributions re-derives them (see ``Library.open``)."""
 
@@ -163,6 +166,9 @@ _TITLES = frozenset(
     physician surgeon psychologist biologist chemist physicist astronomer lawmaker
     legislator councillor veteran curator chef paramedic dentist pharmacist accountant
     consultant entrepreneur investor rancher electrician plumber
+    actor actress rapper comedian comic author novelist poet musician journalist
+    columnist commentator pundit pollster strategist adviser advisor aide designer
+    filmmaker producer businessman businesswoman counsel
     """.split()
 )
 """Titles, ranks and job titles: written before a name ("Sen.", "Librarian Tom Baker"),
@@ -220,6 +226,13 @@ _RUN_RE = re.compile(_RUN)
 _RUN_AT_END = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s*$")
 _RUN_OF_PLACE = re.compile(rf"(?:\b(the|The)\s+)?({_RUN})\s+of\s+{_RUN}\s*$")
 _RUN_THEN_OF = re.compile(rf"\s*({_RUN})\s+(?:of|from|at)\s+(?=\S)")
+_PLACE_BEFORE = re.compile(
+    r"\b([A-Za-z][\w’'-]*)\s+(?:in|on|at|near|across|outside|inside|around|from|throughout)"
+    r"\s*$"
+)
+"""A common noun and a place preposition before a name: the name is where the subject is
+("officials in Seoul", "shop owners on Elm Street"), not who speaks."""
+_WHOLE_RUN = re.compile(rf"\s*{_RUN}\s*")
 _RUN_AT_START = re.compile(rf"\s*(?:(the|The)\s+)?({_RUN})")
 _VOICE = r"(?:spokes(?:man|woman|person|people)|officials?|representatives?)"
 _VOICE_LEAD = r"(?:(?:senior|top|chief|deputy|another|one|two|three|several)\s+)?"
@@ -543,6 +556,17 @@ def _name_at_end(segment: str) -> tuple[str, bool] | None:
     if match is None:
         voice = _ORG_VOICE_AT_END.search(tail)
         return _organisation(voice.group(1)) if voice else None
+    place = _PLACE_BEFORE.search(tail[: match.start()])
+    titled = any(_norm(t) in _TITLES for t in match.group(2).split()[:-2])
+    if place is not None and not titled:  # "officials in Seoul", "owners on Elm Street"
+        if re.fullmatch(_VOICE, place.group(1).lower()):  # "officials at the Pentagon"
+            found = _clean_run(match.group(2), match.group(1) is not None)
+            return found if found is not None and found[1] else None
+        if place.group(1)[0].isupper():  # "Ted Cruz in Iowa said": the person before it
+            before = _RUN_AT_END.search(tail[: place.end(1)])
+            person = _clean_run(before.group(2), before.group(1) is not None) if before else None
+            return person if person and not person[1] and len(person[0].split()) >= 2 else None
+        return None
     lead = _RUN_THEN_OF.match(segment)
     if lead and " and " not in segment[lead.end() :]:
         person = _clean_run(lead.group(1), False)
@@ -662,6 +686,11 @@ def _speaker_after(masked: str, verb_end: int, allow_prepositions: bool) -> tupl
     phrase = parts[0]
     voice = _ORG_VOICE_AT_START.match(phrase)
     if voice:
+        # "said a Foreign Ministry spokesman, Lu Kang.": the person, named after a comma
+        if len(parts) > 1 and _WHOLE_RUN.fullmatch(parts[1]):
+            person = _clean_run(parts[1].strip(), False)
+            if person and not person[1] and len(person[0].split()) >= 2:
+                return person
         return _organisation(voice.group(1))
     found = _noun_phrase_name(phrase, allow_prepositions)
     if found is None and len(parts) > 1 and not re.search(r"[A-Za-z]", phrase.replace("the", "")):
@@ -683,14 +712,27 @@ def _is_noun_use(masked: str, verb: re.Match[str]) -> bool:
     return word[:1].islower() and word not in _CLAUSE_OPENERS
 
 
+_ADDS_NEW = re.compile(r"\s+a\s+new\b")
+"""``can add a new title``: never speech, quoted words or not."""
 _NOT_SPEECH_AFTER = {
     # "Lerer reported from Los Angeles." (a byline)
     "report": re.compile(r"\s+from\s+[A-Z]"),
     # "Ethiopia continues to occupy the village", "Ruiz continued her tour" (but
     # "…," she continued. / continued in a statement / continued that …)
     "continue": re.compile(r"\s+(?!that\b|in\s+an?\s)[a-z]"),
-    # "Butz can add a new title", "added to the confusion"
-    "add": re.compile(r"\s+(?:a\s+new|to|another)\b"),
+    # "adding 200 jobs", "adds up", "added his voice": an object (a number, a determiner)
+    # or a particle, where speech has a clause or a quotation
+    "add": re.compile(
+        r"\s+(?:\d|(?:a|an|to|another|one|two|three|four|five|six|seven|eight|nine|ten|dozens|hundreds"
+        r"|thousands|millions|billions|up|by|more|less|new|additional|almost|nearly|about"
+        r"|roughly|some|several|his|her|its|their|our|my|your|over|jobs)\b)"
+    ),
+    # "Unions called a strike", "called off the talks", "called in the army" (but "called
+    # it a disgrace", "called for calm", "called the plan a failure", "called a report
+    # “outrageous”")
+    "call": re.compile(
+        r"\s+(?:(?:a|an)\b(?![^\x00\"“”]*[\x00\"“”])|(?:off|up|in|back|out|home)\b)"
+    ),
 }
 
 
@@ -702,7 +744,12 @@ def _is_not_speech(masked: str, verb: re.Match[str]) -> bool:
     """
     word = verb.group().lower()
     stem = next((s for s in _NOT_SPEECH_AFTER if word.startswith(s)), None)
-    if stem is not None and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
+    if stem == "add" and _ADDS_NEW.match(masked, verb.end()):
+        return True
+    # "“We will win,” Smith added a moment later.", "she added a caveat: “…”": with a
+    # quotation in the sentence, "add" is speech
+    quoting = stem == "add" and _MASK in masked
+    if stem is not None and not quoting and _NOT_SPEECH_AFTER[stem].match(masked, verb.end()):
         return True
     if word.startswith("respond"):
         before = masked[max(0, verb.start() - 30) : verb.start()].lower()
@@ -950,7 +997,81 @@ def find_attributions(text: str) -> list[Attribution]:
     signed = _dash_signatures(text)
     if signed:  # an explicit signature beats whatever the cue rules guessed for that span
         found = [a for a in found if not any(s.start < a.end and a.start < s.end for s in signed)]
-    return sorted(found + signed, key=lambda a: a.start)
+    headed = [
+        h
+        for h in _colon_headlines(text, state.registry, {a.speaker for a in found + signed})
+        if not any(a.start < h.end and h.start < a.end for a in found + signed)
+    ]
+    return sorted(found + signed + headed, key=lambda a: a.start)
+
+
+_COLON_HEADLINE = re.compile(
+    rf"(?m)^[^\S\n]*(?P<name>{_NAME_TOKEN}(?:[^\S\n]+{_NAME_TOKEN}){{0,2}})"
+    r"(?:[^\S\n]+to[^\S\n]+[^:\n]{1,40})?:[^\S\n]+(?P<said>\S[^\n]{10,400})$"
+)
+"""A headline giving a person's words after their name: "Cruz: Trump Would Put Liberals
+On Court", "Clinton to Planned Parenthood: Trump will reverse Roe v. Wade."."""
+
+
+def _colon_headlines(text: str, registry: _Registry, speakers: set[str]) -> list[Attribution]:
+    """Lines of the form ``Name: words`` (or ``Name to Audience: words``) whose name is a
+    person of the article: a surname the article gives in full elsewhere ("Brooks" of
+    "David Brooks"), or a two- or three-word name that :func:`_is_person_elsewhere` shows
+    to be a person. "The Latest:", "Poll:", "Editor's Note:", "Key Points:", "New York:"
+    or "Updated Tuesday:" are not people."""
+    found: list[Attribution] = []
+    for match in _COLON_HEADLINE.finditer(text):
+        raw = match.group("name")
+        if raw.isupper() or _norm(raw.split()[0]) in _STOP | _TITLES | _NOT_SPEAKERS:
+            continue
+        cleaned = _clean_run(raw, False)
+        if cleaned is None or cleaned[1] or _HEADLINE_WORD.search(cleaned[0]):
+            continue
+        full = registry.resolve(cleaned[0], match.start())
+        if len(_name_tokens(full)) < 2 or any(_norm(t) in _NOT_SPEAKERS for t in raw.split()):
+            continue
+        surname_only = len(_name_tokens(cleaned[0])) == 1  # "Cruz", "Ted Cruz" elsewhere
+        if not surname_only and not _is_person_elsewhere(
+            text, full, speakers, (match.start(), match.end())
+        ):
+            continue
+        found.append(Attribution(match.start("name"), match.end(), full, "reported"))
+    return found
+
+
+def _is_person_elsewhere(text: str, name: str, speakers: set[str], line: tuple[int, int]) -> bool:
+    """Whether ``name`` is a person by what the article says of it outside ``line``: the
+    speaker of another of its statements, or written after a title ("Senator Ted Cruz",
+    "Mr. Cruz", "Mayor Maria Lund"). A capitalised label before a colon is often a
+    place, a date or a section ("New York:", "Updated Tuesday:", "Key Points:")."""
+    tokens = _name_tokens(name)
+    if any(
+        set(_name_tokens(s)) >= set(tokens) for s in speakers if _name_tokens(s)[-1:] == tokens[-1:]
+    ):
+        return True
+    for match in _RUN_RE.finditer(text):
+        if line[0] <= match.start() < line[1]:
+            continue
+        words = match.group().split()
+        run_tokens = _name_tokens(match.group())
+        if (
+            len(words) > len(run_tokens)
+            and _norm(words[0]) in _TITLES
+            and run_tokens[-1:] == tokens[-1:]
+            and set(run_tokens) <= set(tokens)
+        ):
+            return True
+    return False
+
+
+_NOT_SPEAKERS = frozenset(
+    """
+    latest poll update note editor editors watch video photo photos related read live
+    breaking exclusive analysis opinion online source sources update updates fact check
+    timeline transcript recap review news daily report question answer continued email
+    morning evening briefing newsletter
+    """.split()
+)
 
 
 _SUBJECT_AUX = frozenset(
@@ -1071,9 +1192,15 @@ def speakers_in_question(question: str) -> list[str]:
 
 def _clean_question_name(raw: str) -> str | None:
     tokens = raw.split()
+    titled = False
     while tokens and (
         _norm(tokens[0]) in _TITLES | _AFFILIATIONS | _STOP | _NOT_NAMES | _QUESTION_WORDS
     ):
+        if titled and _norm(tokens[0]) == "of":
+            # "Secretary of State John Kerry": the office's object goes, down to two words
+            while len(tokens) > 3:
+                tokens = tokens[1:]
+        titled = _norm(tokens[0]) in _TITLES
         tokens = tokens[1:]
     if not tokens or any(_norm(t) in _NOT_NAMES for t in tokens):
         return None

@@ -3,6 +3,7 @@
 One job per module:
 
 * :mod:`index.qa.routing`: what the question asks (people named, topic words);
+* :mod:`index.qa.roles`: offices and organisations, and who holds them in an article;
 * :mod:`index.qa.candidates`: what could answer it, read from the store, the vector index
   and keyword search (all passed in as arguments, as :mod:`index.search` does);
 * :mod:`index.qa.pool`: one pool of candidates per question (retrieved passages and the

@@ -2,9 +2,10 @@
 
 The decision is a logistic regression (see :mod:`index.qa.model`) on features that do not
 depend on the corpus: the best candidates' ranking score, cosine and word coverage, the
-share of the question's rare words and named entities they hold, whether the question's
-named entities occur in the collection at all, whether the expected answer type (a
-number, a date, a person, a place, an amount) is present, and whether the statements of
+share of the question's rare words, named entities and topic words they hold, whether the
+question's named entities and its topic words occur in the collection at all, whether
+the expected answer type (a number, a date, a person, a place, an amount) is present, and
+whether the statements of
 the person a "what did X say" question names were found (and its other names are known).
 It is trained on SQuAD, PolNeAR speaker questions and hand-written general news questions
 (``benchmarks/train_qa.py``).
@@ -26,10 +27,11 @@ def answer_probability(
     rows: Sequence[Sequence[float]],
     entities_known: float,
     said: str | None = None,
+    topic_known: float = 1.0,
 ) -> float:
     """Probability that the ranked candidates (best first) answer the question (``said``:
     see :func:`index.qa.features.question_features`)."""
-    row = features.question_features(facts, logits, rows, entities_known, said)
+    row = features.question_features(facts, logits, rows, entities_known, said, topic_known)
     return probability(float(qa_model.abstain.logits([row])[0]))
 
 

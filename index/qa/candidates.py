@@ -7,7 +7,6 @@ Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
+from index.qa.roles import holds_office, is_voice, office_words, role_pattern, role_query
 from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
@@ -66,6 +66,11 @@ async def person_statements(
     )
     if not attributed and not mentions:
         return None
+    if not attributed:  # "the Foreign Ministry": its named spokesman's words, then mentions
+        office = office_words(names)
+        found = await role_statements(scope, office, spokespeople=True) if office else None
+        if found is not None:
+            return found
     article_pks = list(dict.fromkeys(a.article_pk for a in attributed))
     if mentions and len(article_pks) < MAX_PERSON_ARTICLES:  # else no article to add
         hits = await keyword_search(store, [], collections, 100, required=keys)
@@ -94,40 +99,35 @@ async def person_statements(
     )
 
 
-APPOSITION_CHARS = 60
-"""A role binds to a speaker whose name is within this many characters of it
-("French President Emmanuel Macron", "Olaf Scholz, the finance minister,")."""
-
-
-async def role_statements(scope: Scope, role: Sequence[str]) -> PersonCandidates | None:
-    """What the holder of an office said ("the French president"): in articles naming the
-    office, the speakers whose attribution carries it as an apposition or title."""
+async def role_statements(
+    scope: Scope, role: Sequence[str], *, spokespeople: bool = False
+) -> PersonCandidates | None:
+    """What the holder of an office said ("the French president", "the Foreign
+    Ministry"): in articles naming the office, the speakers who hold it
+    (:func:`holds_office`; with ``spokespeople``, only those speaking for it), anywhere
+    in the article; "the Foreign Ministry spokesman" finds the ministry's own statements
+    too."""
     store, article_ids = scope.store, scope.article_ids
-    words = [w for w in role if w]
+    words = [w.replace('"', "") for w in role if w]
     if not words:
         return None
-    phrase = " ".join(w.replace('"', "") for w in words)
-    hits = await store.keyword_search(f'"{phrase}"', scope.collections, 100)
+    hits = await store.keyword_search(role_query(words), scope.collections, 100)
     mentioning = await store.passages(passage_id for passage_id, _ in hits)
     article_pks = list(dict.fromkeys(p.article_pk for p in mentioning.values()))
     stored = await store.articles_by_pk(article_pks[:MAX_PERSON_ARTICLES])
     articles = scope.in_window(
         {pk: a for pk, a in stored.items() if article_ids is None or a.id in article_ids}
     )
-    pattern = re.compile(r"\b" + r"(?:\W+|'s\s+|’s\s+)".join(map(re.escape, words)) + r"\b", re.I)
-    bound: dict[int, set[str]] = {}
+    office = role_pattern(words)
+    organisation = role_pattern(words[:-1]) if len(words) > 1 and is_voice(words[-1]) else None
     attributions = await store.attributions_in(list(articles))
-    for attribution in attributions:
-        text = articles[attribution.article_pk].text
-        surname = attribution.speaker.split()[-1] if attribution.speaker.split() else ""
-        if pattern.search(attribution.speaker):
-            bound.setdefault(attribution.article_pk, set()).add(attribution.speaker)
-            continue
-        for match in pattern.finditer(text, attribution.start, attribution.end):
-            window = text[max(0, match.start() - APPOSITION_CHARS) : match.end() + APPOSITION_CHARS]
-            if surname and re.search(rf"\b{re.escape(surname)}\b", window):
-                bound.setdefault(attribution.article_pk, set()).add(attribution.speaker)
-                break
+    bound: dict[int, set[str]] = {}
+    for pk, speaker in dict.fromkeys((a.article_pk, a.speaker) for a in attributions):
+        text = articles[pk].text
+        if holds_office(text, office, speaker, spokespeople=spokespeople) or (
+            organisation is not None and organisation.search(speaker)
+        ):
+            bound.setdefault(pk, set()).add(speaker)
     if not bound:
         return None
     keys = {pk: {answering.speaker_key(s) for s in speakers} for pk, speakers in bound.items()}
@@ -321,3 +321,18 @@ async def entities_known(
         ):
             found += 1
     return found / len(entities)
+
+
+async def words_known(store: Store, words: Sequence[str], collections: Sequence[str]) -> float:
+    """Share of ``words`` (the question's topic words, ``QuestionFacts.topic``) that occur
+    in any passage of ``collections`` (1.0 for none): "How many grandchildren does Pence
+    have?" asks about something no article mentions, however often Pence is named."""
+    words = [w.replace('"', "") for w in words][:MAX_ENTITY_LOOKUPS]
+    words = [w for w in words if w]
+    if not words:
+        return 1.0
+    found = 0
+    for word in words:
+        if await store.keyword_exists(f'"{word}"', collections):
+            found += 1
+    return found / len(words)

@@ -199,6 +199,7 @@ RANK_FEATURES = (
     "type_missing",
     "names_speaker",
     "log_chars",
+    "topic_share",
 )
 """The features of one candidate passage, in the order the ranking model's weights use."""
 
@@ -215,6 +216,8 @@ QUESTION_FEATURES = (
     "said_mention",
     "said_unknown",
     "said_bare",
+    "best_topic_share",
+    "topic_known",
 )
 """The features of a question and its best candidates, for abstention. For a question
 asking what someone said: ``said_statement`` is 1 when statements attributed to that
@@ -223,7 +226,11 @@ person (or office) were found, ``said_mention`` when only passages naming them w
 when either was found (the statements of *a* president are no answer to "What did the
 Brazilian president say?"), and ``said_bare`` is 1 when statements were found for a
 question that asks nothing more than what the person said ("What did Whitfield say?"),
-whose few words make every cosine low."""
+whose few words make every cosine low. ``best_topic_share`` is the largest share of the
+question's topic words (:func:`topic_words`: not the names it gives) that one of the best
+candidates holds: "What did Rubio say about maple syrup?" finds Rubio, not maple syrup.
+``topic_known`` is the share of the question's topic words that occur in any article at
+all (as ``entities_known`` for its names)."""
 
 
 _BARE_SAID = re.compile(r"\b(?:say|says|said|saying)\s*[?.!]*\s*$", re.I)
@@ -244,17 +251,29 @@ class QuestionFacts:
     entities: tuple[str, ...]
     kind: str | None
     names: tuple[str, ...]
+    topic: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, question: str, names: Sequence[str] = ()) -> QuestionFacts:
+        entities = named_entities(question)
         return cls(
             question,
             tuple(content_words(question)),
             tuple(rare_words(question)),
-            tuple(named_entities(question)),
+            tuple(entities),
             answer_type(question),
             tuple(names),
+            tuple(topic_words(question, [*entities, *names])),
         )
+
+
+def topic_words(question: str, names: Sequence[str]) -> list[str]:
+    """The question's content words outside the names it gives: what it asks *about*
+    ("price", "maple", "syrup" in "What did Marco Rubio say about the price of maple
+    syrup?")."""
+    name_words = {w for name in names for w in content_words(name)}
+    words = (_POSSESSIVE.sub("", w) for w in content_words(question))
+    return [w for w in dict.fromkeys(words) if w and w not in name_words]
 
 
 def candidate_features(
@@ -287,6 +306,7 @@ def candidate_features(
         0.0 if has_type(text, facts.kind) else 1.0,
         1.0 if speaker_named else 0.0,
         math.log1p(len(text)) / 8.0,
+        share_found(facts.topic, text),
     ]
 
 
@@ -296,11 +316,13 @@ def question_features(
     rows: Sequence[Sequence[float]],
     entities_known: float,
     said: str | None = None,
+    topic_known: float = 1.0,
 ) -> list[float]:
     """The question's abstention features (see :data:`QUESTION_FEATURES`) from its ranked
     candidates' scores and feature rows (best first); ``said``: for a question asking what
     someone said, ``"statement"`` when their attributed statements were found,
-    ``"mention"`` when only passages naming them were."""
+    ``"mention"`` when only passages naming them were; ``topic_known``: the share of its
+    topic words found in the collection."""
     found = float(said in ("statement", "mention"))
     said_row = [
         float(said == "statement"),
@@ -312,6 +334,8 @@ def question_features(
         return [
             *[-10.0, 0.0, 0.0, 0.0, 0.0, entities_known, float(bool(facts.entities)), 1.0],
             *said_row,
+            0.0,
+            topic_known,
         ]
     top = rows[:3]
     column = {name: i for i, name in enumerate(RANK_FEATURES)}
@@ -325,4 +349,6 @@ def question_features(
         float(bool(facts.entities)),
         min(r[column["type_missing"]] for r in top),
         *said_row,
+        max(r[column["topic_share"]] for r in top),
+        topic_known,
     ]

@@ -68,7 +68,7 @@ async def answer_question(
     texts = dict(result.person.found.texts) if result.person.found else {}
     missing = [c.article_pk for c in chosen if c.article_pk not in texts]
     texts.update(await candidates.article_texts(scope.store, list(dict.fromkeys(missing))))
-    kept = ranking.pool_quotes(chosen, texts, general.attributions, limit, general.facts.kind)
+    kept = ranking.pool_quotes(chosen, texts, general.attributions, limit)
     if not kept:  # the articles were removed while we were answering
         return answering.not_found(question, None)
     return Answer(question=question, answered=True, quotes=tuple(kept), note=_unquoted(result))
@@ -120,6 +120,7 @@ class GeneralRanking:
     logits: list[float]
     entities_known: float
     probability: float
+    topic_known: float = 1.0
 
 
 async def rank_general(
@@ -135,8 +136,9 @@ async def rank_general(
     rows = ranking.general_rows(facts, found, attributions)
     ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
     known = await candidates.entities_known(scope.store, facts.entities, scope.collections)
-    chance = abstention.answer_probability(qa_model, facts, logits, rows, known, said)
-    return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance)
+    topic = await candidates.words_known(scope.store, facts.topic, scope.collections)
+    chance = abstention.answer_probability(qa_model, facts, logits, rows, known, said, topic)
+    return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance, topic)
 
 
 Recorder = Callable[[str, float], None]

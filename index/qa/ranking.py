@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from index import answer as answering
 from index.attribution import name_matches
@@ -12,7 +12,6 @@ from index.qa.candidates import GeneralCandidates
 from index.qa.model import QAModel
 from index.qa.pool import PoolCandidate
 from index.search import Candidate
-from index.sentences import split_sentences
 from index.store import StoredAttribution
 
 
@@ -21,28 +20,17 @@ def pool_quotes(
     texts: dict[int, str],
     attributions: Sequence[StoredAttribution],
     limit: int,
-    kind: str | None = None,
 ) -> list[Quote]:
     """Quotes of the chosen candidates, best first, none repeating another's text.
 
     A statement of the person the question asks about is quoted as found, labelled with
-    its speaker. Any other candidate is grown by its next sentence where that fits and
-    labelled with its speaker when it holds one person's statement; when the question
-    expects a kind of answer (``kind``: a number, a date...) that the quote lacks, it runs
-    on to the next sentence holding one, even in the next paragraph (news often answers
-    in the sentence after the one that matches the question)."""
+    its speaker. Any other candidate is grown by the sentences around it
+    (:func:`quote_span`) and labelled with its speaker when it holds one person's
+    statement."""
     quotes: list[Quote | None] = []
     for candidate in chosen:
         text = texts.get(candidate.article_pk, "")
-        start, end = quote_span(candidate, text, kind)
-        speaker = candidate.speaker
-        if not candidate.asked:
-            pk = candidate.article_pk
-            speaker = speaker or answering.speaker_for_span(
-                pk, candidate.start, candidate.end, attributions
-            )
-            if speaker != answering.speaker_for_span(pk, start, end, attributions):
-                end = candidate.end  # never run into someone else's words under this name
+        start, end, speaker = quote_span(candidate, text, attributions)
         quotes.append(
             answering.make_quote(candidate.passage, text, start, end, speaker, candidate.dense)
         )
@@ -51,59 +39,45 @@ def pool_quotes(
     )[:limit]
 
 
-def quote_span(candidate: PoolCandidate, text: str, kind: str | None) -> tuple[int, int]:
-    """The span quoted for a candidate: a statement of the person asked about as found,
-    anything else as :func:`general_span` grows it."""
+def quote_span(
+    candidate: PoolCandidate,
+    text: str,
+    attributions: Sequence[StoredAttribution],
+) -> tuple[int, int, str | None]:
+    """The span quoted for a candidate and its speaker label: a statement of the person
+    asked about as found; anything else as :func:`general_span` grows it, labelled with
+    the one speaker of its statements (if any), and never grown into another speaker's
+    words under that label (a quote without a label may run into anyone's)."""
     if candidate.asked or not text:
-        return candidate.start, candidate.end
-    return general_span(text, candidate.start, candidate.end, kind)
+        return candidate.start, candidate.end, candidate.speaker
+    pk = candidate.article_pk
+    speaker = candidate.speaker or answering.speaker_for_span(
+        pk, candidate.start, candidate.end, attributions
+    )
+
+    def keep(start: int, end: int) -> bool:
+        return (
+            speaker is None or answering.speaker_for_span(pk, start, end, attributions) == speaker
+        )
+
+    start, end = general_span(text, candidate.start, candidate.end, keep=keep)
+    return start, end, speaker
 
 
-LONE_LINE_CHARS = 160
-"""A paragraph this short (a headline, a one-line paragraph) is quoted with the sentences
-that follow it: it matches a question's words but rarely holds the answer."""
-
-
-def general_span(text: str, start: int, end: int, kind: str | None) -> tuple[int, int]:
-    """``[start, end)`` grown by its next sentence where that fits (a lone short paragraph,
-    such as a headline, by the next paragraph's first sentences), and on to the next
-    sentence holding the expected kind of answer when it lacks one."""
-    start, end = answering.with_context(text, start, end, answering.CONTEXT_CHARS)
-    if end - start <= LONE_LINE_CHARS and _ends_paragraph(text, end):
-        end = _next_sentences(text, start, end)
-    if kind is not None and not features.has_type(text[start:end], kind):
-        end = _next_sentence_with(text, start, end, kind)
-    return start, end
-
-
-def _ends_paragraph(text: str, end: int) -> bool:
-    """Whether only spaces stand between ``end`` and a line break (or the text's end)."""
-    rest = text[end : end + 200]
-    stripped = rest.lstrip(" \t")
-    return not stripped or stripped.startswith(("\n", "\r"))
-
-
-def _next_sentences(text: str, start: int, end: int) -> int:
-    """The end of the next two sentences after ``end``, as far as the quote stays within
-    :data:`~index.answer.CONTEXT_CHARS`."""
-    following = [s for s in split_sentences(text, end, min(len(text), end + 600)) if s[0] >= end]
-    for _sentence_start, sentence_end in following[:2]:
-        if sentence_end - start > answering.CONTEXT_CHARS:
-            break
-        end = sentence_end
-    return end
-
-
-def _next_sentence_with(text: str, start: int, end: int, kind: str) -> int:
-    """The end of the first sentence after ``end`` that holds ``kind`` (within the next
-    two sentences and :data:`~index.answer.CONTEXT_CHARS`), else ``end``."""
-    following = [s for s in split_sentences(text, end, min(len(text), end + 600)) if s[0] >= end]
-    for sentence_start, sentence_end in following[:2]:
-        if sentence_end - start > answering.CONTEXT_CHARS:
-            break
-        if features.has_type(text[sentence_start:sentence_end], kind):
-            return sentence_end
-    return end
+def general_span(
+    text: str,
+    start: int,
+    end: int,
+    *,
+    keep: Callable[[int, int], bool] | None = None,
+) -> tuple[int, int]:
+    """``[start, end)`` grown by the sentences around it up to
+    :data:`~index.answer.CONTEXT_CHARS` (:func:`index.answer.grown`: news answers are
+    often in the sentence after the one that matches the question, across a paragraph
+    break), as far as ``keep(start, end)`` allows."""
+    return answering.grown(
+        text, start, end, answering.CONTEXT_CHARS, keep=keep or (lambda _s, _e: True)
+    )
 
 
 def general_rows(

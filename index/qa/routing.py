@@ -4,8 +4,10 @@
 * **roles**: "What did the French president / the finance minister / the Libyan leader
   say?" names someone by office, not by name: the speaker is found through the apposition
   or title next to their name in an attribution ("French President Emmanuel Macron said").
-  A capitalised organisation ("What did the Foreign Ministry say?") is tried as a speaker
-  name first and as a role after;
+  An office "of" something ("the head of the IMF", "the mayor of Fort Nelson") is a role,
+  not a name (:mod:`index.qa.roles` matches it either way round). A capitalised
+  organisation ("What did the Foreign Ministry say?") is tried as a speaker name first;
+  without statements of its own it speaks through its named spokespeople;
 * a question that names someone without asking what they said ("Why is Kim going to
   Russia?") asks about them, not for their words.
 
@@ -80,7 +82,15 @@ def role_words(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], bo
     if not phrase:
         return (), False
     words = tuple(w.lower().strip("’'") for w in phrase.split())
-    if not words or words[-1] not in ROLE_NOUNS or len(words) > 4:
+    if "of" in words[1:-1]:  # "the mayor of Fort Nelson", "the head of the IMF"
+        at = words.index("of")
+        head, qualifier = words[:at], tuple(w for w in words[at + 1 :] if w != "the")
+        if head and head[-1] in ROLE_NOUNS and qualifier and len(head) <= 2:
+            return (*head, "of", *qualifier), True
+        return (), False
+    if not words or len(words) > 4:
+        return (), False
+    if words[-1] not in ROLE_NOUNS and not _job_description(match, phrase, names):
         return (), False
     proper = [w for w in phrase.split() if w[:1].isupper()]
     office_only = all(w.lower() in ROLE_NOUNS or w[:1].islower() for w in phrase.split()[1:])
@@ -88,10 +98,27 @@ def role_words(question: str, names: Sequence[str]) -> tuple[tuple[str, ...], bo
     return words, role_first
 
 
+def _job_description(match: re.Match[str] | None, phrase: str, names: Sequence[str]) -> bool:
+    """Whether ``phrase`` ("harbor master", "city engineer", "orchard owner": lower-case
+    words after "the", which the name finder took for a name) describes a job: asked
+    about like an office, it is found before a name in the articles ("said harbor master
+    Lena Holt")."""
+    words = phrase.split()
+    return (
+        match is not None
+        and 2 <= len(words) <= 3
+        and all(w.isalpha() and w.islower() for w in words)
+        and bool(names)
+        and names[0].lower() == phrase.lower()
+    )
+
+
 def route(question: str) -> Route:
     """Read the question: who it names, and which office."""
     names = tuple(speakers_in_question(question))
     role, role_first = role_words(question, names)
+    if "of" in role:  # "the mayor of Fort Nelson": the town is not who is asked about
+        names = ()
     return Route(question, names, role, role_first)
 
 
