@@ -340,25 +340,28 @@ def make_quote(
     )
 
 
-def without_repeats(quotes: Sequence[Quote]) -> list[Quote]:
-    """Quotes with no text repeated from an earlier quote of the same article: a later quote
-    inside an earlier one is dropped, one overlapping it starts where it ends (a quote grown
-    by :func:`grown` often runs into the next chosen passage)."""
-    kept: list[Quote] = []
-    for quote in quotes:
-        start = quote.start
-        for earlier in kept:
-            same = (earlier.article_id, earlier.collection) == (quote.article_id, quote.collection)
-            if same and earlier.start <= start < earlier.end:
-                start = earlier.end
-        if start != quote.start:
-            while start < quote.end and quote.text[start - quote.start].isspace():
-                start += 1
-            if start >= quote.end:
-                continue
-            quote = replace(quote, start=start, text=quote.text[start - quote.start :])
-        kept.append(quote)
-    return kept
+def unrepeated(
+    text: str, start: int, end: int, earlier: Sequence[tuple[int, int]]
+) -> tuple[int, int] | None:
+    """``[start, end)`` of ``text`` without the text of ``earlier`` quotes of the same
+    article, or ``None`` when nothing is left: a span inside an earlier one is dropped,
+    one overlapping an earlier one's end starts after it, and one running into an earlier
+    one's start stops before it (quotes grown by :func:`grown` often run into the next
+    chosen passage, or back into the one before). Spans are sentence-aligned, so are the
+    cuts; surrounding whitespace is trimmed."""
+    moved = True
+    while moved and start < end:
+        moved = False
+        for earlier_start, earlier_end in earlier:
+            if earlier_start <= start < earlier_end:
+                start, moved = earlier_end, True
+            elif start < earlier_start < end:
+                end, moved = earlier_start, True
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if start < end else None
 
 
 def merge_duplicates(quotes: Sequence[Quote | None]) -> list[Quote]:

@@ -14,9 +14,8 @@ from index.answer import (
     names_in_full,
     overlaps_any,
     rank_statements,
-    without_repeats,
+    unrepeated,
 )
-from index.models import Quote
 from index.store import StoredPassage
 
 # --------------------------------------------------------------------------- mentions_name
@@ -232,25 +231,21 @@ def test_titles_middle_names_and_apostrophes_still_name_the_person() -> None:
 ARTICLE = "One sentence here. Two sentence here. Three sentence here. Four sentence here."
 
 
-def _quote(start: int, end: int, article_id: str = "a") -> Quote:
-    return Quote(
-        article_id, "global", "T", None, None, None, 1, start, end, ARTICLE[start:end], None, 0.5
-    )
-
-
 def test_later_quotes_do_not_repeat_earlier_text() -> None:
     two_end = ARTICLE.index(" Three")
-    first = _quote(0, two_end)  # sentences 1-2 (a passage grown by its next sentence)
-    second = _quote(ARTICLE.index("Two"), ARTICLE.index(" Four"))  # sentences 2-3
-    inside = _quote(ARTICLE.index("Two"), two_end)  # sentence 2 only
-    other_article = _quote(0, two_end, article_id="b")
-    kept = without_repeats([first, second, inside, other_article])
-    assert [q.text for q in kept] == [
-        "One sentence here. Two sentence here.",
-        "Three sentence here.",
-        "One sentence here. Two sentence here.",
-    ]
-    assert all(ARTICLE[q.start : q.end] == q.text for q in kept)
+    one_two = (0, two_end)  # sentences 1-2 (a passage grown by its next sentence)
+    assert unrepeated(ARTICLE, ARTICLE.index("Two"), ARTICLE.index(" Four"), [one_two]) == (
+        ARTICLE.index("Three"),
+        ARTICLE.index(" Four"),
+    )
+    assert unrepeated(ARTICLE, ARTICLE.index("Two"), two_end, [one_two]) is None
+
+
+def test_a_later_quote_running_into_an_earlier_one_stops_before_it() -> None:
+    three_four = (ARTICLE.index("Three"), len(ARTICLE))
+    span = unrepeated(ARTICLE, 0, len(ARTICLE), [three_four])
+    assert span is not None
+    assert ARTICLE[span[0] : span[1]] == "One sentence here. Two sentence here."
 
 
 def test_reporting_credits_are_bylines() -> None:

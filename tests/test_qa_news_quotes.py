@@ -47,6 +47,18 @@ BRIDGE = ArticleInput(
         "The repairs have cost the city more than $40 million so far."
     ),
 )
+DETOUR = ArticleInput(
+    id="harbor-detour",
+    title="Buses detoured while the Harbor bridge is closed",
+    source="Harbor Times",
+    published="2026-06-27",
+    text=(
+        "“While the Harbor bridge is closed, every bus will be detoured via Harbor Road,” "
+        "said Dana Okafor, the city's transport director.\n\n"
+        "The bridge carries about 40,000 cars a day and was built in 1962.\n\n"
+        "Repairs are expected to last until the spring."
+    ),
+)
 
 
 def test_a_headline_is_quoted_with_the_sentences_after_it() -> None:
@@ -117,3 +129,16 @@ async def test_a_labelled_quote_never_runs_into_another_speakers_words(
     marsh = next(q for q in answer.quotes if "reopen to traffic in May" in q.text)
     assert marsh.speaker == "Ann Marsh"
     assert "promised" not in marsh.text
+
+
+async def test_a_labelled_quote_stays_in_its_own_paragraph(library: Library) -> None:
+    """The paragraph after a statement is the reporter's: under the speaker's label it
+    would read as theirs."""
+    await library.ingest([DETOUR], collection="global")
+    answer = await library.ask(
+        "Where will buses go while the Harbor bridge is closed?", collections=["global"]
+    )
+    assert answer.answered
+    okafor = next(q for q in answer.quotes if "Harbor Road" in q.text)
+    assert okafor.speaker == "Dana Okafor"
+    assert "40,000 cars" not in okafor.text

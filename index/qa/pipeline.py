@@ -76,15 +76,18 @@ async def answer_question(
 
 def _unquoted(result: PoolRanking) -> str | None:
     """For a question asking what someone said when none of their statements was found
-    (only passages naming them): a note saying so, so that the quotes, which are other
-    people's words or reporting, are not read as theirs."""
+    (only passages naming them, or nothing of theirs at all): a note saying so, so that
+    the quotes, which are other people's words or reporting, are not read as theirs. It
+    says the passages mention them only when passages naming them were found."""
     if not result.person.asks_said or any(c.origin == "statement" for c in result.ranked):
         return None
     routed = result.routed
     who = " ".join(routed.names[:1]) or ("the " + " ".join(routed.role) if routed.role else "")
     if not who:
         return None
-    return f"No statement by {who} was found in these articles; these passages mention {who}."
+    if pool.said(result.person) == "mention":
+        return f"No statement by {who} was found in these articles; these passages mention {who}."
+    return f"No statement by {who} was found in these articles."
 
 
 @dataclass

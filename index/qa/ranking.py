@@ -21,22 +21,28 @@ def pool_quotes(
     attributions: Sequence[StoredAttribution],
     limit: int,
 ) -> list[Quote]:
-    """Quotes of the chosen candidates, best first, none repeating another's text.
+    """Quotes of the chosen candidates, best first, none repeating another's text
+    (:func:`index.answer.unrepeated`; a candidate whose passage an earlier quote already
+    shows is left out).
 
     A statement of the person the question asks about is quoted as found, labelled with
     its speaker. Any other candidate is grown by the sentences around it
     (:func:`quote_span`) and labelled with its speaker when it holds one person's
     statement."""
     quotes: list[Quote | None] = []
+    shown: dict[int, list[tuple[int, int]]] = {}
     for candidate in chosen:
         text = texts.get(candidate.article_pk, "")
         start, end, speaker = quote_span(candidate, text, attributions)
+        earlier = shown.setdefault(candidate.article_pk, [])
+        span = answering.unrepeated(text, start, end, earlier)
+        if span is None or not (span[0] < candidate.end and candidate.start < span[1]):
+            continue  # its own passage is already shown in an earlier quote
+        earlier.append(span)
         quotes.append(
-            answering.make_quote(candidate.passage, text, start, end, speaker, candidate.dense)
+            answering.make_quote(candidate.passage, text, *span, speaker, candidate.dense)
         )
-    return answering.merge_duplicates(
-        answering.without_repeats([q for q in quotes if q is not None])
-    )[:limit]
+    return answering.merge_duplicates(quotes)[:limit]
 
 
 def quote_span(
@@ -46,8 +52,10 @@ def quote_span(
 ) -> tuple[int, int, str | None]:
     """The span quoted for a candidate and its speaker label: a statement of the person
     asked about as found; anything else as :func:`general_span` grows it, labelled with
-    the one speaker of its statements (if any), and never grown into another speaker's
-    words under that label (a quote without a label may run into anyone's)."""
+    the one speaker of its statements (if any). A labelled quote is never grown into
+    another speaker's words nor beyond its own paragraphs (the next paragraph is often the
+    reporter's, which must not read as the speaker's); a quote without a label may run
+    into anyone's."""
     if candidate.asked or not text:
         return candidate.start, candidate.end, candidate.speaker
     pk = candidate.article_pk
@@ -56,9 +64,11 @@ def quote_span(
     )
 
     def keep(start: int, end: int) -> bool:
-        return (
-            speaker is None or answering.speaker_for_span(pk, start, end, attributions) == speaker
-        )
+        if speaker is None:
+            return True
+        own_paragraphs = "\n" not in text[start : candidate.start] + text[candidate.end : end]
+        speakers = answering.speaker_for_span(pk, start, end, attributions)
+        return own_paragraphs and speakers == speaker
 
     start, end = general_span(text, candidate.start, candidate.end, keep=keep)
     return start, end, speaker
