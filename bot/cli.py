@@ -24,7 +24,7 @@ from typing import Any
 
 from index.config import MIN_FEED_INTERVAL, Settings
 from index.errors import BadArticle, NewsbotError
-from index.models import GLOBAL_COLLECTION, Answer, IngestReport
+from index.models import GLOBAL_COLLECTION, Answer, IngestFailure, IngestReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
@@ -163,12 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"at most N quotes, 1 to {MAX_QUOTES} (default: %(default)s)",
     )
 
-    ingest = command("ingest", "add articles from files, folders or web pages")
+    ingest = command("ingest", "add articles from files, folders, web pages or pasted text (-)")
     ingest.add_argument(
         "paths",
         nargs="+",
         metavar="PATH_OR_URL",
-        help=".txt .md .html .json .jsonl files, folders of them, or http(s) URLs",
+        help=".txt .md .html .json .jsonl files, folders of them, http(s) URLs, or - for one "
+        "article from stdin (title on the first line, as in a .txt file)",
     )
 
     articles = command("articles", "list the articles, newest first")
@@ -382,12 +383,38 @@ def format_answer(answer: Answer, width: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+STDIN_ARTICLE = "-"
+"""``newsbot ingest -``: one article pasted on stdin, read as a ``.txt`` file."""
+STDIN_ORIGIN = "stdin.txt"
+
+
+async def _ingest_stdin(library: Any, collection: str) -> IngestReport:
+    """The article on stdin (at most ``NEWSBOT_MAX_FILE_BYTES``), as a ``.txt`` file."""
+    if sys.stdin.isatty():
+        end = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
+        warn(f"paste the article, its title on the first line, then press {end}")
+    limit = library.settings.max_file_bytes
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        report = IngestReport()
+        report.failures.append(
+            IngestFailure(
+                STDIN_ORIGIN,
+                f"more than {limit:,} bytes; split it, or raise NEWSBOT_MAX_FILE_BYTES",
+            )
+        )
+        return report
+    return await library.ingest_file(data, STDIN_ORIGIN, collection=collection, added_by="cli")
+
+
 async def _ingest(library: Any, args: argparse.Namespace) -> int:
     from index.loaders import unsupported_files
 
     progress = _progress_bar("ingest")
     report = IngestReport()
-    files = [Path(p) for p in args.paths if not p.startswith(URL_PREFIXES)]
+    if STDIN_ARTICLE in args.paths:
+        report.merge(await _ingest_stdin(library, args.collection))
+    files = [Path(p) for p in args.paths if not p.startswith(URL_PREFIXES) and p != STDIN_ARTICLE]
     urls = [p for p in args.paths if p.startswith(URL_PREFIXES)]
     missing = [p for p in files if not p.exists()]
     for path in missing:
@@ -623,7 +650,8 @@ def _print_polls(reports: list[Any]) -> int:
             problems += 1
             warn(f"refused {failure.origin}: {failure.reason}")
         skipped = f", {report.skipped} older items skipped" if report.skipped else ""
-        print(f"{report.status:12} {name}: {len(report.ingested)} articles in{skipped}")
+        taken = plural(len(report.ingested), "article")
+        print(f"{name}: {taken} in{skipped} (feed {report.status})")
     if problems:
         return EXIT_PARTIAL if good else EXIT_ERROR
     return EXIT_OK
