@@ -594,7 +594,10 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
         print(f"{verb} {added.feed.name} (id {added.feed.pk}, {items} in the feed)")
         return _print_polls(await feeds.poll_due(collections=[args.collection]))
     if args.feeds_command == "list":
-        for item in await feeds.list(collections=[args.collection]):
+        listed = await feeds.list(collections=[args.collection])
+        if not listed and not args.json:
+            print("no feed is followed here; follow one with `newsbot feeds add URL`")
+        for item in listed:
             feed = item.feed
             if args.json:
                 row = {
@@ -612,7 +615,7 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
                 continue
             print(f"{feed.pk}  {feed.name}  <{feed.url}>")
             print(
-                f"    {feed.status}, {item.items} articles, last success "
+                f"    {feed.status}, {plural(item.items, 'article')}, last success "
                 f"{_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}"
                 + (
                     f", {plural(feed.failures, 'failure')}: {feed.last_error}"

@@ -68,7 +68,9 @@ async def test_feeds_list_poll_remove(
     code, out, _ = await _run(lib, capsys, "remove", "1")
     assert code == EXIT_OK and "stopped following Harbour Times" in out
     code, out, _ = await _run(lib, capsys, "list")
-    assert out == ""
+    assert out == "no feed is followed here; follow one with `newsbot feeds add URL`\n"
+    code, out, _ = await _run(lib, capsys, "list", "--json")
+    assert out == ""  # JSON lines: none
     code, _, err = await _run(lib, capsys, "remove", url)
     assert code == EXIT_ERROR and "No feed" in err
 
