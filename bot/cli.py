@@ -263,6 +263,13 @@ async def _require_collection(library: Any, collection: str) -> None:
     )
 
 
+def _terminal_hint(message: str) -> None:
+    """Say on stderr how to end typed input (``{end}`` in ``message``), when stdin is a
+    terminal: piped input needs no hint."""
+    if sys.stdin.isatty():
+        warn(message.format(end="Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"))
+
+
 async def _ask(library: Any, args: argparse.Namespace) -> int:
     """Answer each question; one that cannot be asked is reported and the others still are.
 
@@ -273,9 +280,7 @@ async def _ask(library: Any, args: argparse.Namespace) -> int:
     if args.question is not None:
         questions: Any = [args.question]
     else:
-        if sys.stdin.isatty():
-            end = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
-            warn(f"type a question and press Enter ({end} to finish)")
+        _terminal_hint("type a question and press Enter ({end} to finish)")
         questions = _stdin_questions()
     asked = failed = 0
     for question in questions:
@@ -390,9 +395,7 @@ STDIN_ORIGIN = "stdin.txt"
 
 async def _ingest_stdin(library: Any, collection: str) -> IngestReport:
     """The article on stdin (at most ``NEWSBOT_MAX_FILE_BYTES``), as a ``.txt`` file."""
-    if sys.stdin.isatty():
-        end = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
-        warn(f"paste the article, its title on the first line, then press {end}")
+    _terminal_hint("paste the article, its title on the first line, then press {end}")
     limit = library.settings.max_file_bytes
     data = sys.stdin.buffer.read(limit + 1)
     if len(data) > limit:
