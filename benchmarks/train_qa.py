@@ -274,6 +274,7 @@ async def collect_corpus(
                     "pool_origin": [c.origin for c in pooled.ranked],
                     "entities_known": result.entities_known,
                     "topic_known": result.topic_known,
+                    "said_topic": result.said_topic,
                     "entities": list(result.facts.entities),
                     "answer_type": result.facts.kind,
                 }
@@ -419,6 +420,7 @@ def fit(args: argparse.Namespace) -> None:
             r["entities_known"],
             said_of(r),
             r.get("topic_known", 1.0),
+            r.get("said_topic", 1.0),
         )
 
     qx = np.array([qrow(r, scaler, model) for r in records])

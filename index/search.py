@@ -3,6 +3,10 @@
 Reciprocal rank fusion (Cormack et al., 2009) needs no score calibration between the two
 retrievers; the dense cosine of each candidate is kept as well, because abstention and
 quote selection need an absolute measure of relevance, not just a rank.
+
+A question's two searches need not wait for each other nor for the rest of the question:
+:class:`SearchPrefetch` starts the keyword search before the question is embedded and the
+dense search as soon as its vector is known; :func:`hybrid_search` then takes their hits.
 """
 
 from __future__ import annotations

@@ -28,10 +28,13 @@ def answer_probability(
     entities_known: float,
     said: str | None = None,
     topic_known: float = 1.0,
+    said_topic: float = 1.0,
 ) -> float:
     """Probability that the ranked candidates (best first) answer the question (``said``:
     see :func:`index.qa.features.question_features`)."""
-    row = features.question_features(facts, logits, rows, entities_known, said, topic_known)
+    row = features.question_features(
+        facts, logits, rows, entities_known, said, topic_known, said_topic
+    )
     return probability(float(qa_model.abstain.logits([row])[0]))
 
 

@@ -86,6 +86,15 @@ _PRESENT = {
 }
 
 
+_TIME_WORD = re.compile(_PRESENT[DATE].pattern, re.I)
+
+
+def is_time_word(word: str) -> bool:
+    """Whether ``word`` names a time ("2019", "monday", "may", "yesterday"): in "What did
+    X say in 2019?" it says when, not what about."""
+    return bool(_TIME_WORD.fullmatch(word))
+
+
 def answer_type(question: str) -> str | None:
     """The kind of answer the question expects, or ``None`` (why/what/how questions)."""
     for kind, pattern in _TYPE_PATTERNS:
@@ -218,6 +227,7 @@ QUESTION_FEATURES = (
     "said_bare",
     "best_topic_share",
     "topic_known",
+    "said_topic",
 )
 """The features of a question and its best candidates, for abstention. For a question
 asking what someone said: ``said_statement`` is 1 when statements attributed to that
@@ -230,7 +240,11 @@ whose few words make every cosine low. ``best_topic_share`` is the largest share
 question's topic words (:func:`topic_words`: not the names it gives) that one of the best
 candidates holds: "What did Rubio say about maple syrup?" finds Rubio, not maple syrup.
 ``topic_known`` is the share of the question's topic words that occur in any article at
-all (as ``entities_known`` for its names)."""
+all (as ``entities_known`` for its names). ``said_topic``, for a question asking what
+someone said whose statements were found, is the largest share of the words it asks about
+them (not their name) that one of those statements (with its article's title) holds, else
+1.0: "What did Sanders say about the price of milk?" finds Sanders's statements, none
+about milk."""
 
 
 _BARE_SAID = re.compile(r"\b(?:say|says|said|saying)\s*[?.!]*\s*$", re.I)
@@ -317,12 +331,13 @@ def question_features(
     entities_known: float,
     said: str | None = None,
     topic_known: float = 1.0,
+    said_topic: float = 1.0,
 ) -> list[float]:
     """The question's abstention features (see :data:`QUESTION_FEATURES`) from its ranked
     candidates' scores and feature rows (best first); ``said``: for a question asking what
     someone said, ``"statement"`` when their attributed statements were found,
     ``"mention"`` when only passages naming them were; ``topic_known``: the share of its
-    topic words found in the collection."""
+    topic words found in the collection; ``said_topic``: see :data:`QUESTION_FEATURES`."""
     found = float(said in ("statement", "mention"))
     said_row = [
         float(said == "statement"),
@@ -336,6 +351,7 @@ def question_features(
             *said_row,
             0.0,
             topic_known,
+            said_topic,
         ]
     top = rows[:3]
     column = {name: i for i, name in enumerate(RANK_FEATURES)}
@@ -351,4 +367,5 @@ def question_features(
         *said_row,
         max(r[column["topic_share"]] for r in top),
         topic_known,
+        said_topic,
     ]

@@ -102,7 +102,7 @@ async def rank_pool(scope: Scope, question: str) -> PoolRanking:
     with the pool model (:mod:`index.qa.pool`), and estimate answerability."""
     routed = route(question)
     person = await pool.person_candidates(scope, question, routed)
-    general = await rank_general(scope, question, routed.names, pool.said(person))
+    general = await rank_general(scope, question, routed.names, person)
     pooled = pool.build(general.facts, general.ranked, general.rows, general.found.passages, person)
     return PoolRanking(routed, person, general, pool.order(pooled, model.load_pool().rank))
 
@@ -121,13 +121,15 @@ class GeneralRanking:
     entities_known: float
     probability: float
     topic_known: float = 1.0
+    said_topic: float = 1.0
 
 
 async def rank_general(
-    scope: Scope, question: str, names: Sequence[str], said: str | None = None
+    scope: Scope, question: str, names: Sequence[str], person: pool.PersonFound | None = None
 ) -> GeneralRanking:
     """Retrieve, featurise and rank the general candidates; estimate answerability
-    (``said``: what was found of the person a question asks about, :func:`pool.said`)."""
+    (``person``: what was found of the person a question asks about, :func:`pool.said`
+    and :func:`pool.said_topic`)."""
     qa_model = model.load()
     facts = features.QuestionFacts.of(question, names)
     found = await candidates.general_candidates(scope, question)
@@ -137,8 +139,14 @@ async def rank_general(
     ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
     known = await candidates.entities_known(scope.store, facts.entities, scope.collections)
     topic = await candidates.words_known(scope.store, facts.topic, scope.collections)
-    chance = abstention.answer_probability(qa_model, facts, logits, rows, known, said, topic)
-    return GeneralRanking(facts, found, attributions, ranked, rows, logits, known, chance, topic)
+    said = pool.said(person) if person else None
+    said_topic = pool.said_topic(person) if person else 1.0
+    chance = abstention.answer_probability(
+        qa_model, facts, logits, rows, known, said, topic, said_topic
+    )
+    return GeneralRanking(
+        facts, found, attributions, ranked, rows, logits, known, chance, topic, said_topic
+    )
 
 
 Recorder = Callable[[str, float], None]

@@ -88,6 +88,9 @@ class PersonFound:
     asks_said: bool
     found: candidates.PersonCandidates | None
     ranked: list[answering.ScoredStatement]
+    topic: tuple[str, ...] = ()
+    """What the question asks about them: its words outside the person's name or office
+    (other names included: "the Toronto Raptors")."""
 
 
 async def person_candidates(scope: Scope, question: str, routed: Route) -> PersonFound:
@@ -132,7 +135,7 @@ async def person_candidates(scope: Scope, question: str, routed: Route) -> Perso
         found, topic = await step()
         ranked = _ranked(found, topic)
         if ranked:
-            return PersonFound(True, found, ranked)
+            return PersonFound(True, found, ranked, tuple(topic))
     return PersonFound(True, None, [])
 
 
@@ -151,6 +154,25 @@ def said(person: PersonFound) -> str | None:
     if not person.asks_said or not person.ranked:
         return None
     return "statement" if any(s.kind != "mention" for s in person.ranked) else "mention"
+
+
+SAID_TOPIC_STATEMENTS = 10
+"""How many of the person's first statements :func:`said_topic` reads."""
+
+
+def said_topic(person: PersonFound) -> float:
+    """For a question asking what someone said whose statements were found: the largest
+    share of what it asks about them (:attr:`PersonFound.topic`) that one of their first
+    statements holds, with its article's title; else 1.0 (an abstention feature). Words
+    naming a time are left out: the statements rarely repeat their date."""
+    if said(person) is None:
+        return 1.0
+    topic = [w for w in person.topic if not features.is_time_word(w)]
+    statements = [s for s in person.ranked if s.kind != "mention"] or person.ranked
+    return max(
+        features.share_found(topic, f"{s.passage.title}\n{s.passage.text}")
+        for s in statements[:SAID_TOPIC_STATEMENTS]
+    )
 
 
 def hand_score(row: Sequence[float]) -> float:
