@@ -24,7 +24,7 @@ from typing import Any
 
 from index.config import MIN_FEED_INTERVAL, Settings
 from index.errors import BadArticle, NewsbotError
-from index.models import GLOBAL_COLLECTION, Answer, IngestReport
+from index.models import GLOBAL_COLLECTION, Answer, IngestFailure, IngestReport
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
 EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 130, 141
@@ -163,12 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"at most N quotes, 1 to {MAX_QUOTES} (default: %(default)s)",
     )
 
-    ingest = command("ingest", "add articles from files, folders or web pages")
+    ingest = command("ingest", "add articles from files, folders, web pages or pasted text (-)")
     ingest.add_argument(
         "paths",
         nargs="+",
         metavar="PATH_OR_URL",
-        help=".txt .md .html .json .jsonl files, folders of them, or http(s) URLs",
+        help=".txt .md .html .json .jsonl files, folders of them, http(s) URLs, or - for one "
+        "article from stdin (title on the first line, as in a .txt file)",
     )
 
     articles = command("articles", "list the articles, newest first")
@@ -262,6 +263,13 @@ async def _require_collection(library: Any, collection: str) -> None:
     )
 
 
+def _terminal_hint(message: str) -> None:
+    """Say on stderr how to end typed input (``{end}`` in ``message``), when stdin is a
+    terminal: piped input needs no hint."""
+    if sys.stdin.isatty():
+        warn(message.format(end="Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"))
+
+
 async def _ask(library: Any, args: argparse.Namespace) -> int:
     """Answer each question; one that cannot be asked is reported and the others still are.
 
@@ -272,9 +280,7 @@ async def _ask(library: Any, args: argparse.Namespace) -> int:
     if args.question is not None:
         questions: Any = [args.question]
     else:
-        if sys.stdin.isatty():
-            end = "Ctrl-Z then Enter" if os.name == "nt" else "Ctrl-D"
-            warn(f"type a question and press Enter ({end} to finish)")
+        _terminal_hint("type a question and press Enter ({end} to finish)")
         questions = _stdin_questions()
     asked = failed = 0
     for question in questions:
@@ -382,12 +388,36 @@ def format_answer(answer: Answer, width: int | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+STDIN_ARTICLE = "-"
+"""``newsbot ingest -``: one article pasted on stdin, read as a ``.txt`` file."""
+STDIN_ORIGIN = "stdin.txt"
+
+
+async def _ingest_stdin(library: Any, collection: str) -> IngestReport:
+    """The article on stdin (at most ``NEWSBOT_MAX_FILE_BYTES``), as a ``.txt`` file."""
+    _terminal_hint("paste the article, its title on the first line, then press {end}")
+    limit = library.settings.max_file_bytes
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        report = IngestReport()
+        report.failures.append(
+            IngestFailure(
+                STDIN_ORIGIN,
+                f"more than {limit:,} bytes; split it, or raise NEWSBOT_MAX_FILE_BYTES",
+            )
+        )
+        return report
+    return await library.ingest_file(data, STDIN_ORIGIN, collection=collection, added_by="cli")
+
+
 async def _ingest(library: Any, args: argparse.Namespace) -> int:
     from index.loaders import unsupported_files
 
     progress = _progress_bar("ingest")
     report = IngestReport()
-    files = [Path(p) for p in args.paths if not p.startswith(URL_PREFIXES)]
+    if STDIN_ARTICLE in args.paths:
+        report.merge(await _ingest_stdin(library, args.collection))
+    files = [Path(p) for p in args.paths if not p.startswith(URL_PREFIXES) and p != STDIN_ARTICLE]
     urls = [p for p in args.paths if p.startswith(URL_PREFIXES)]
     missing = [p for p in files if not p.exists()]
     for path in missing:
@@ -567,7 +597,10 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
         print(f"{verb} {added.feed.name} (id {added.feed.pk}, {items} in the feed)")
         return _print_polls(await feeds.poll_due(collections=[args.collection]))
     if args.feeds_command == "list":
-        for item in await feeds.list(collections=[args.collection]):
+        listed = await feeds.list(collections=[args.collection])
+        if not listed and not args.json:
+            print("no feed is followed here; follow one with `newsbot feeds add URL`")
+        for item in listed:
             feed = item.feed
             if args.json:
                 row = {
@@ -585,7 +618,7 @@ async def _feeds(library: Any, args: argparse.Namespace) -> int:
                 continue
             print(f"{feed.pk}  {feed.name}  <{feed.url}>")
             print(
-                f"    {feed.status}, {item.items} articles, last success "
+                f"    {feed.status}, {plural(item.items, 'article')}, last success "
                 f"{_when(feed.last_success_at)}, next poll {_when(feed.next_poll_at)}"
                 + (
                     f", {plural(feed.failures, 'failure')}: {feed.last_error}"
@@ -623,7 +656,8 @@ def _print_polls(reports: list[Any]) -> int:
             problems += 1
             warn(f"refused {failure.origin}: {failure.reason}")
         skipped = f", {report.skipped} older items skipped" if report.skipped else ""
-        print(f"{report.status:12} {name}: {len(report.ingested)} articles in{skipped}")
+        taken = plural(len(report.ingested), "article")
+        print(f"{name}: {taken} in{skipped} (feed {report.status})")
     if problems:
         return EXIT_PARTIAL if good else EXIT_ERROR
     return EXIT_OK

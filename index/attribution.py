@@ -32,8 +32,10 @@ On Court``).
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -361,7 +363,9 @@ class _Registry:
     """Person names of one article, by surname, with the positions they occur at."""
 
     def __init__(self, text: str) -> None:
-        self._by_surname: dict[str, list[tuple[int, str]]] = {}
+        self._by_surname: dict[str, list[tuple[int, str]]] = {}  # in text order
+        self._entries: dict[tuple[str, ...], tuple[list[tuple[int, str]], list[int]]] = {}
+        self._fullest: dict[tuple[tuple[str, ...], str], str] = {}
         self.gender: dict[str, str] = {}  # surname -> "he" / "she", from Mr. / Mrs. / Ms.
         for match in _GENDERED.finditer(text):
             gender = "he" if match.group(1) == "Mr" else "she"
@@ -377,22 +381,40 @@ class _Registry:
                 self._by_surname.setdefault(tokens[-1], []).append((match.start(), name))
 
     def resolve(self, name: str, position: int) -> str:
-        """The fullest registered name compatible with ``name`` near ``position``."""
+        """The fullest registered name compatible with ``name`` near ``position``.
+
+        The names compatible with ``name`` and the fullest name for each anchor are
+        worked out once per article (a long text naming one person thousands of times
+        stays linear)."""
         tokens = _name_tokens(name)
         if not tokens:
             return name
-        entries = [
-            (pos, full)
-            for pos, full in self._by_surname.get(tokens[-1], [])
-            if set(tokens) <= set(_name_tokens(full))
-        ]
+        entries, positions = self._compatible(tokens)
         if not entries:
             return name
-        before = [e for e in entries if e[0] <= position]
-        anchor = max(before)[1] if before else min(entries)[1]
-        anchor_tokens = set(_name_tokens(anchor))
-        compatible = [full for _, full in entries if anchor_tokens <= set(_name_tokens(full))]
-        return max(compatible, key=lambda full: (len(_name_tokens(full)), len(full)))
+        before = bisect.bisect_right(positions, position)
+        anchor = entries[before - 1][1] if before else entries[0][1]
+        key = (tokens, anchor)
+        if key not in self._fullest:
+            anchor_tokens = set(_name_tokens(anchor))
+            compatible = [full for _, full in entries if anchor_tokens <= set(_name_tokens(full))]
+            self._fullest[key] = max(
+                compatible, key=lambda full: (len(_name_tokens(full)), len(full))
+            )
+        return self._fullest[key]
+
+    def _compatible(self, tokens: tuple[str, ...]) -> tuple[list[tuple[int, str]], list[int]]:
+        """The registered ``(position, name)`` holding all of ``tokens``, in text order,
+        and their positions."""
+        if tokens not in self._entries:
+            wanted = set(tokens)
+            entries = [
+                (pos, full)
+                for pos, full in self._by_surname.get(tokens[-1], [])
+                if wanted <= set(_name_tokens(full))
+            ]
+            self._entries[tokens] = (entries, [pos for pos, _ in entries])
+        return self._entries[tokens]
 
 
 # --------------------------------------------------------------------------- quotes
@@ -1020,6 +1042,7 @@ def _colon_headlines(text: str, registry: _Registry, speakers: set[str]) -> list
     to be a person. "The Latest:", "Poll:", "Editor's Note:", "Key Points:", "New York:"
     or "Updated Tuesday:" are not people."""
     found: list[Attribution] = []
+    titled: list[tuple[int, tuple[str, ...]]] | None = None  # read once, if needed
     for match in _COLON_HEADLINE.finditer(text):
         raw = match.group("name")
         if raw.isupper() or _norm(raw.split()[0]) in _STOP | _TITLES | _NOT_SPEAKERS:
@@ -1031,37 +1054,47 @@ def _colon_headlines(text: str, registry: _Registry, speakers: set[str]) -> list
         if len(_name_tokens(full)) < 2 or any(_norm(t) in _NOT_SPEAKERS for t in raw.split()):
             continue
         surname_only = len(_name_tokens(cleaned[0])) == 1  # "Cruz", "Ted Cruz" elsewhere
-        if not surname_only and not _is_person_elsewhere(
-            text, full, speakers, (match.start(), match.end())
-        ):
-            continue
+        if not surname_only:
+            titled = _titled_names(text) if titled is None else titled
+            if not _is_person_elsewhere(full, speakers, titled, (match.start(), match.end())):
+                continue
         found.append(Attribution(match.start("name"), match.end(), full, "reported"))
     return found
 
 
-def _is_person_elsewhere(text: str, name: str, speakers: set[str], line: tuple[int, int]) -> bool:
+def _titled_names(text: str) -> list[tuple[int, tuple[str, ...]]]:
+    """``(position, name tokens)`` of the names written after a title ("Senator Ted
+    Cruz", "Mr. Cruz", "Mayor Maria Lund")."""
+    titled: list[tuple[int, tuple[str, ...]]] = []
+    for match in _RUN_RE.finditer(text):
+        words = match.group().split()
+        tokens = _name_tokens(match.group())
+        if tokens and len(words) > len(tokens) and _norm(words[0]) in _TITLES:
+            titled.append((match.start(), tokens))
+    return titled
+
+
+def _is_person_elsewhere(
+    name: str,
+    speakers: set[str],
+    titled: Sequence[tuple[int, tuple[str, ...]]],
+    line: tuple[int, int],
+) -> bool:
     """Whether ``name`` is a person by what the article says of it outside ``line``: the
-    speaker of another of its statements, or written after a title ("Senator Ted Cruz",
-    "Mr. Cruz", "Mayor Maria Lund"). A capitalised label before a colon is often a
-    place, a date or a section ("New York:", "Updated Tuesday:", "Key Points:")."""
+    speaker of another of its statements, or written after a title (``titled``, from
+    :func:`_titled_names`). A capitalised label before a colon is often a place, a date
+    or a section ("New York:", "Updated Tuesday:", "Key Points:")."""
     tokens = _name_tokens(name)
     if any(
         set(_name_tokens(s)) >= set(tokens) for s in speakers if _name_tokens(s)[-1:] == tokens[-1:]
     ):
         return True
-    for match in _RUN_RE.finditer(text):
-        if line[0] <= match.start() < line[1]:
-            continue
-        words = match.group().split()
-        run_tokens = _name_tokens(match.group())
-        if (
-            len(words) > len(run_tokens)
-            and _norm(words[0]) in _TITLES
-            and run_tokens[-1:] == tokens[-1:]
-            and set(run_tokens) <= set(tokens)
-        ):
-            return True
-    return False
+    return any(
+        not line[0] <= position < line[1]
+        and found[-1:] == tokens[-1:]
+        and set(found) <= set(tokens)
+        for position, found in titled
+    )
 
 
 _NOT_SPEAKERS = frozenset(

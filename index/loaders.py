@@ -166,10 +166,32 @@ def decode_text(data: bytes, origin: str, *, allow_nul: bool = False) -> str:
     return text
 
 
+PARAGRAPH_LINE_CHARS = 80
+"""A first line at least this long that ends a sentence with a full stop is the article's
+first paragraph, not its title (headlines rarely end with one)."""
+
+
+def _is_paragraph(line: str) -> bool:
+    """Whether a text file's first line reads as a paragraph rather than a headline."""
+    stripped = line.strip()
+    return (
+        not stripped.startswith("#")
+        and len(stripped) >= PARAGRAPH_LINE_CHARS
+        and stripped.rstrip("\"'”’)").endswith(".")
+    )
+
+
 def parse_plain_text(text: str, origin: str) -> ArticleInput:
-    """First non-empty line is the title (a Markdown ``#`` is dropped); the rest is the text."""
+    """First non-empty line is the title (a Markdown ``#`` is dropped); the rest is the text.
+
+    A file that starts with a paragraph instead (:func:`_is_paragraph`: a long first line
+    ending with a full stop) has no title: the whole text is the article, and ingest
+    derives a title from its first sentence (:mod:`index.titles`), so that no sentence is
+    lost from what can be quoted."""
     lines = text.replace("\r\n", "\n").split("\n")
     for number, line in enumerate(lines):
+        if _is_paragraph(line):
+            return ArticleInput(title="", text="\n".join(lines[number:]).strip(), origin=origin)
         if line.strip():
             title = line.strip().lstrip("#").strip()
             body = "\n".join(lines[number + 1 :]).strip()

@@ -392,6 +392,9 @@ def test_repetitive_adversarial_text_stays_fast() -> None:
         '"Why?" ' * 15000,
         "Hello Smith said, saying " * 4000,
         "\n\n".join(["A B C D " * 490 + "of X said"] * 10),
+        # one person named thousands of times (names were resolved against every mention)
+        "\n\n".join(f"Jane Doe: We talked about the harbor plan, number {i}." for i in range(3000)),
+        "\n\n".join(f'"We will win," Jane Doe said on day {i}.' for i in range(6000)),
     ]
     for text in inputs:
         started = time.process_time()

@@ -59,6 +59,32 @@ def test_ingest_reports_refusals_and_answers_new_article(data_dir: Path, tmp_pat
     assert "No article with id 'no-such-article'" in missing.stderr
 
 
+def test_ingest_dash_reads_one_pasted_article_from_stdin(data_dir: Path) -> None:
+    pasted = (
+        "School board keeps Pine Avenue school open\n"
+        "The school board voted on Thursday to keep the Pine Avenue school open for another "
+        'year. "We heard the parents," board chair Amy Lin said.\n'
+    )
+    result = _newsbot(data_dir, "ingest", "-", stdin=pasted)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "added" in result.stdout and "School board keeps Pine Avenue school open" in result.stdout
+    )
+    asked = _newsbot(data_dir, "ask", "What did Amy Lin say?")
+    assert "We heard the parents" in asked.stdout and "Amy Lin" in asked.stdout
+    empty = _newsbot(data_dir, "ingest", "-", stdin="\n")
+    assert empty.returncode == 1
+    assert "stdin.txt: the file is empty" in empty.stderr
+    huge = run_newsbot(
+        "ingest",
+        "-",
+        env={**newsbot_env(data_dir), "NEWSBOT_MAX_FILE_BYTES": "100"},
+        stdin="Title\n" + "word " * 100,
+    )
+    assert huge.returncode == 1
+    assert "more than 100 bytes" in huge.stderr
+
+
 def test_bad_number_setting_is_named(data_dir: Path) -> None:
     env = {**os.environ, "NEWSBOT_DATA_DIR": str(data_dir), "NEWSBOT_THREADS": "lots"}
     result = run_newsbot("stats", env=env, timeout=120)

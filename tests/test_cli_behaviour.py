@@ -144,6 +144,28 @@ def test_ask_on_a_terminal_says_how_to_end_input(data_dir: Path) -> None:
     assert b"Additional weapons" in stdout
 
 
+def test_ingest_dash_on_a_terminal_says_how_to_end_the_pasted_article(data_dir: Path) -> None:
+    main, secondary = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "ingest", "-"],
+        stdin=secondary,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=newsbot_env(data_dir),
+        cwd=REPO,
+    )
+    os.close(secondary)
+    os.write(
+        main,
+        b"Ferry timetable changes\nThe ferry will leave at nine from Monday, the port said.\n\x04",
+    )
+    stdout, stderr = process.communicate(timeout=300)
+    os.close(main)
+    assert process.returncode == 0, stderr
+    assert b"paste the article, its title on the first line, then press Ctrl-D" in stderr
+    assert b"Ferry timetable changes" in stdout
+
+
 def test_plain_answers_keep_paragraphs_and_whole_names() -> None:
     text = "First paragraph of the quote, long enough to need wrapping. " * 2 + "\n\nSecond."
     quote = Quote(

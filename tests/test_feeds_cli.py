@@ -38,7 +38,8 @@ def test_feeds_add_as_a_subprocess(site: Site, tmp_path: Path) -> None:
     added = run_newsbot("--collection", "news", "feeds", "add", url, env=env)
     assert added.returncode == EXIT_OK, added.stderr
     assert "following Harbour Times (id 1, 2 items in the feed)" in added.stdout
-    assert added.stdout.count("added ") == 2 and "2 articles in" in added.stdout
+    assert added.stdout.count("added ") == 2
+    assert "Harbour Times: 2 articles in (feed updated)" in added.stdout
 
 
 async def test_feeds_list_poll_remove(
@@ -58,7 +59,7 @@ async def test_feeds_list_poll_remove(
     code, out, _ = await _run(lib, capsys, "poll")
     assert code == EXIT_OK and "no feed is due" in out
     code, out, _ = await _run(lib, capsys, "poll", "--all")
-    assert code == EXIT_OK and "not modified" in out
+    assert code == EXIT_OK and "Harbour Times: 0 articles in (feed not modified)" in out
 
     site.fail("/feed.xml", 500)
     code, _, err = await _run(lib, capsys, "poll", "--all")
@@ -67,7 +68,9 @@ async def test_feeds_list_poll_remove(
     code, out, _ = await _run(lib, capsys, "remove", "1")
     assert code == EXIT_OK and "stopped following Harbour Times" in out
     code, out, _ = await _run(lib, capsys, "list")
-    assert out == ""
+    assert out == "no feed is followed here; follow one with `newsbot feeds add URL`\n"
+    code, out, _ = await _run(lib, capsys, "list", "--json")
+    assert out == ""  # JSON lines: none
     code, _, err = await _run(lib, capsys, "remove", url)
     assert code == EXIT_ERROR and "No feed" in err
 

@@ -24,6 +24,39 @@ def test_plain_text_first_line_is_title() -> None:
     assert article.origin == "story.md"
 
 
+def test_plain_text_starting_with_a_paragraph_has_no_title_and_keeps_it() -> None:
+    first = (
+        "The city council approved a new pier on Tuesday after a two-year debate, with five "
+        "votes in favour and four against."
+    )
+    data = f"\n{first}\nCouncillor Ben Ortiz said the pier would bring ferries back.\n"
+    article = load_bytes(data.encode(), "pier.txt").articles[0]
+    assert article.title == ""  # derived from the first sentence at ingest
+    assert article.text.startswith(first)
+    assert article.text.endswith("bring ferries back.")
+    quoted = load_bytes(f'"{first[:-1]}," she said.\nMore text here.'.encode(), "q.txt")
+    assert quoted.articles[0].title == ""
+    headline = "Finance minister defends budget cuts as unions plan strike"
+    kept = load_bytes(f"{headline}\n\n{first}".encode(), "budget.txt").articles[0]
+    assert (kept.title, kept.text) == (headline, first)
+    short = load_bytes(b"Council backs pier.\nThe council voted on Tuesday.", "s.txt")
+    assert short.articles[0].title == "Council backs pier."
+
+
+async def test_a_text_file_without_a_title_is_quoted_from_its_first_sentence(
+    library: Library, tmp_path: Path
+) -> None:
+    path = tmp_path / "pier.txt"
+    path.write_text(
+        "The city council approved a new pier on Tuesday after a two-year debate, with five "
+        "votes in favour and four against.\n\nCouncillor Ben Ortiz welcomed the vote.\n"
+    )
+    report = await library.ingest_paths([path], collection="global")
+    assert report.ingested[0].title.startswith("The city council approved a new pier")
+    (article,) = await library.list_articles(collections=["global"])
+    assert article.title_derived and "five votes in favour" in article.text
+
+
 def test_empty_binary_and_undecodable_files_are_refused() -> None:
     assert _reasons(b"   \n", "empty.txt") == ["empty.txt: the file is empty"]
     assert "binary file" in _reasons(b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR" * 20, "img.txt")[0]

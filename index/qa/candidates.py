@@ -15,7 +15,7 @@ from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
-from index.qa.roles import holds_office, is_voice, office_words, role_pattern, role_query
+from index.qa.roles import is_voice, office_holders, office_words, role_pattern, role_query
 from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
@@ -104,9 +104,9 @@ async def role_statements(
 ) -> PersonCandidates | None:
     """What the holder of an office said ("the French president", "the Foreign
     Ministry"): in articles naming the office, the speakers who hold it
-    (:func:`holds_office`; with ``spokespeople``, only those speaking for it), anywhere
-    in the article; "the Foreign Ministry spokesman" finds the ministry's own statements
-    too."""
+    (:func:`~index.qa.roles.office_holders`; with ``spokespeople``, only those speaking
+    for it), anywhere in the article; "the Foreign Ministry spokesman" finds the
+    ministry's own statements too."""
     store, article_ids = scope.store, scope.article_ids
     words = [w.replace('"', "") for w in role if w]
     if not words:
@@ -121,13 +121,16 @@ async def role_statements(
     office = role_pattern(words)
     organisation = role_pattern(words[:-1]) if len(words) > 1 and is_voice(words[-1]) else None
     attributions = await store.attributions_in(list(articles))
+    speakers: dict[int, list[str]] = {}
+    for attribution in attributions:
+        speakers.setdefault(attribution.article_pk, []).append(attribution.speaker)
     bound: dict[int, set[str]] = {}
-    for pk, speaker in dict.fromkeys((a.article_pk, a.speaker) for a in attributions):
-        text = articles[pk].text
-        if holds_office(text, office, speaker, spokespeople=spokespeople) or (
-            organisation is not None and organisation.search(speaker)
-        ):
-            bound.setdefault(pk, set()).add(speaker)
+    for pk, names in speakers.items():
+        held = office_holders(articles[pk].text, office, names, spokespeople=spokespeople)
+        if organisation is not None:
+            held |= {name for name in names if organisation.search(name)}
+        if held:
+            bound[pk] = held
     if not bound:
         return None
     keys = {pk: {answering.speaker_key(s) for s in speakers} for pk, speakers in bound.items()}

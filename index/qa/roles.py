@@ -12,7 +12,7 @@ store is read by :func:`index.qa.candidates.role_statements`.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from index.qa.routing import ROLE_NOUNS
 
@@ -123,24 +123,54 @@ def holds_office(
     (:data:`_AFTER_ROLE`, :data:`_BEFORE_ROLE`); a name merely near the office ("Smith
     said the Foreign Ministry erred") does not. With ``spokespeople``, only people who
     speak for it ("Foreign Ministry spokesman Lu Kang"), not its chairman or judges."""
-    if office.search(speaker):
-        return True
-    words = speaker.split()
-    if not words or not words[-1][:1].isupper():
-        return False
-    surname = re.escape(words[-1])
-    optional = "" if spokespeople else "?"
-    after = re.compile(_AFTER_ROLE.format(voice=_VOICE_WORDS, optional=optional, surname=surname))
-    before = re.compile(_BEFORE_ROLE.format(surname=surname))
+    return speaker in office_holders(text, office, [speaker], spokespeople=spokespeople)
+
+
+_NEAR_WORD = re.compile(r"\w+")
+"""Words of the text around an office, by which its possible holders are looked up (by
+the last word of their surname: "Neil" of "O'Neil", found in "O'Neil's")."""
+
+
+def office_holders(
+    text: str, office: re.Pattern[str], speakers: Iterable[str], *, spokespeople: bool = False
+) -> set[str]:
+    """Which of ``speakers`` hold the office in ``text`` (see :func:`holds_office`). The
+    office is found once, and each speaker is checked only at the places whose
+    surroundings hold their surname: an article naming the office and its speakers
+    thousands of times costs one pass, not one per speaker."""
+    matches = list(office.finditer(text))
+    near: dict[str, list[re.Match[str]]] = {}
+    for match in matches:
+        window = text[max(0, match.start() - APPOSITION_CHARS) : match.end() + APPOSITION_CHARS]
+        for word in set(_NEAR_WORD.findall(window)):
+            near.setdefault(word, []).append(match)
     voice = re.compile(rf"\s+{_VOICE_WORDS}\b", re.I)
-    for match in office.finditer(text):
-        if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
-            return True
-        if spokespeople and not voice.match(text, match.end()):
+    optional = "" if spokespeople else "?"
+    held: set[str] = set()
+    for speaker in dict.fromkeys(speakers):
+        if office.search(speaker):
+            held.add(speaker)
             continue
-        if before.search(text, max(0, match.start() - APPOSITION_CHARS), match.start()):
-            return True
-    return False
+        words = speaker.split()
+        if not words or not words[-1][:1].isupper():
+            continue
+        surname = words[-1]
+        key = _NEAR_WORD.findall(surname)
+        places = near.get(key[-1], []) if key else matches
+        after = re.compile(
+            _AFTER_ROLE.format(voice=_VOICE_WORDS, optional=optional, surname=re.escape(surname))
+        )
+        before = re.compile(_BEFORE_ROLE.format(surname=re.escape(surname)))
+        for match in places:
+            if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
+                held.add(speaker)
+                break
+            if spokespeople and not voice.match(text, match.end()):
+                continue
+            if before.search(text, max(0, match.start() - APPOSITION_CHARS), match.start()):
+                held.add(speaker)
+                break
+    return held
 
 
 def office_words(names: Sequence[str]) -> tuple[str, ...]:
