@@ -52,10 +52,10 @@ def quote_span(
 ) -> tuple[int, int, str | None]:
     """The span quoted for a candidate and its speaker label: a statement of the person
     asked about as found; anything else as :func:`general_span` grows it, labelled with
-    the one speaker of its statements (if any). A labelled quote is never grown into
-    another speaker's words nor beyond its own paragraphs (the next paragraph is often the
-    reporter's, which must not read as the speaker's); a quote without a label may run
-    into anyone's."""
+    the one speaker of its statements (if any), and never grown into another speaker's
+    words under that label. A quote that runs on beyond its own paragraphs loses the label:
+    the next paragraph is often the reporter's, which must not read as the speaker's (the
+    quote's own text still says who spoke). A quote without a label may run into anyone's."""
     if candidate.asked or not text:
         return candidate.start, candidate.end, candidate.speaker
     pk = candidate.article_pk
@@ -64,13 +64,13 @@ def quote_span(
     )
 
     def keep(start: int, end: int) -> bool:
-        if speaker is None:
-            return True
-        own_paragraphs = "\n" not in text[start : candidate.start] + text[candidate.end : end]
-        speakers = answering.speaker_for_span(pk, start, end, attributions)
-        return own_paragraphs and speakers == speaker
+        return (
+            speaker is None or answering.speaker_for_span(pk, start, end, attributions) == speaker
+        )
 
     start, end = general_span(text, candidate.start, candidate.end, keep=keep)
+    if speaker is not None and "\n" in text[start : candidate.start] + text[candidate.end : end]:
+        speaker = None  # the quote runs on into another paragraph, often the reporter's
     return start, end, speaker
 
 
