@@ -125,10 +125,11 @@ def test_a_closed_pipe_ends_quietly(data_dir: Path) -> None:
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
 
 
-def test_ask_on_a_terminal_says_how_to_end_input(data_dir: Path) -> None:
+def _on_a_terminal(data_dir: Path, args: list[str], typed: bytes) -> tuple[bytes, bytes]:
+    """Run ``newsbot ARGS`` with a terminal as stdin, type ``typed`` into it; its output."""
     main, secondary = pty.openpty()
     process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "ask"],
+        [sys.executable, "-m", "bot.cli", *args],
         stdin=secondary,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -136,32 +137,22 @@ def test_ask_on_a_terminal_says_how_to_end_input(data_dir: Path) -> None:
         cwd=REPO,
     )
     os.close(secondary)
-    os.write(main, b"What did Marks say?\n\x04")
+    os.write(main, typed)
     stdout, stderr = process.communicate(timeout=300)
     os.close(main)
     assert process.returncode == 0, stderr
+    return stdout, stderr
+
+
+def test_ask_on_a_terminal_says_how_to_end_input(data_dir: Path) -> None:
+    stdout, stderr = _on_a_terminal(data_dir, ["ask"], b"What did Marks say?\n\x04")
     assert b"type a question and press Enter (Ctrl-D to finish)" in stderr
     assert b"Additional weapons" in stdout
 
 
 def test_ingest_dash_on_a_terminal_says_how_to_end_the_pasted_article(data_dir: Path) -> None:
-    main, secondary = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "ingest", "-"],
-        stdin=secondary,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=newsbot_env(data_dir),
-        cwd=REPO,
-    )
-    os.close(secondary)
-    os.write(
-        main,
-        b"Ferry timetable changes\nThe ferry will leave at nine from Monday, the port said.\n\x04",
-    )
-    stdout, stderr = process.communicate(timeout=300)
-    os.close(main)
-    assert process.returncode == 0, stderr
+    typed = b"Ferry timetable changes\nThe ferry will leave at nine from Monday, the port said.\n"
+    stdout, stderr = _on_a_terminal(data_dir, ["ingest", "-"], typed + b"\x04")
     assert b"paste the article, its title on the first line, then press Ctrl-D" in stderr
     assert b"Ferry timetable changes" in stdout
 

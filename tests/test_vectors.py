@@ -372,9 +372,9 @@ def test_a_damaged_mapped_index_is_not_merged_into_a_new_main(
     assert loaded.search(vectors_[310], 1)[0][0] == 311
 
 
-async def test_library_rebuilds_an_approximate_index_found_damaged_after_start(
-    settings: Settings, embedder: object, caplog: pytest.LogCaptureFixture
-) -> None:
+async def saved_approximate_index(settings: Settings, embedder: object) -> Settings:
+    """Three articles in a library whose exact-index threshold is lowered to 3 passages,
+    their approximate index saved to disk; the lowered settings."""
     lowered = replace(settings, exact_index_max=3)
     library = await Library.open(lowered, embedder=embedder)
     await library.ingest([HARBOR, ORCHARD, SYNDICATED_A], collection="global")
@@ -385,6 +385,13 @@ async def test_library_rebuilds_an_approximate_index_found_damaged_after_start(
     await library.stats()
     assert library._indexes["global"].kind == "ivf-sq8"
     await library.close()
+    return lowered
+
+
+async def test_library_rebuilds_an_approximate_index_found_damaged_after_start(
+    settings: Settings, embedder: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    lowered = await saved_approximate_index(settings, embedder)
     (main,) = settings.vectors_dir.glob("*.main")
     _flip_codes(main)
     reopened = await Library.open(lowered, embedder=embedder)

@@ -4,30 +4,16 @@ opening a library (the mapped index file's checksum, its passage count check).""
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import replace
 
 from index.config import Settings
 from index.library import Library
-from tests.articles import HARBOR, ORCHARD, SYNDICATED_A
-
-
-async def _saved_approximate_index(settings: Settings, embedder: object) -> Settings:
-    lowered = replace(settings, exact_index_max=3)
-    library = await Library.open(lowered, embedder=embedder)
-    await library.ingest([HARBOR, ORCHARD, SYNDICATED_A], collection="global")
-    await library.close()
-    for path in settings.vectors_dir.iterdir():
-        path.unlink()  # rebuilt by size (approximate) on open, saved on close
-    library = await Library.open(lowered, embedder=embedder)
-    await library.stats()
-    await library.close()
-    return lowered
+from tests.test_vectors import saved_approximate_index
 
 
 async def test_wait_idle_returns_after_the_checksum_and_the_count_check(
     settings: Settings, embedder: object
 ) -> None:
-    lowered = await _saved_approximate_index(settings, embedder)
+    lowered = await saved_approximate_index(settings, embedder)
     library = await Library.open(lowered, embedder=embedder)
     library._index_sync.count_check_delay = 0.3
     try:
@@ -46,7 +32,7 @@ async def test_wait_idle_returns_after_the_checksum_and_the_count_check(
 async def test_wait_idle_waits_for_the_count_check_to_find_a_mismatch(
     settings: Settings, embedder: object
 ) -> None:
-    lowered = await _saved_approximate_index(settings, embedder)
+    lowered = await saved_approximate_index(settings, embedder)
     with sqlite3.connect(settings.database_path) as db:  # behind the library's back
         db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
     library = await Library.open(lowered, embedder=embedder)
