@@ -194,7 +194,7 @@ class SearchPrefetch:
     when the question ends (what nothing took would be left behind).
     """
 
-    def __init__(self, store: Store, question: str, collections: Sequence[str], limit: int):
+    def __init__(self, store: Store, question: str, collections: Sequence[str], limit: int) -> None:
         self.key = (store, question, tuple(collections), limit)
         self._keyword: asyncio.Future[Hits] | None = asyncio.ensure_future(
             _keyword(store, question, collections, limit)

@@ -159,6 +159,30 @@ def test_a_nationality_also_matches_its_country() -> None:
     assert not french.search("Russian President Vladimir Putin said")
 
 
+SUMMIT = ArticleInput(
+    id="lisbon-summit",
+    title="Leaders meet in Lisbon on trade",
+    source="Harbor Times",
+    published="2026-06-28",
+    text=(
+        "Leaders of twelve countries met in Lisbon on Tuesday to discuss trade.\n\n"
+        "“We will not accept new tariffs on our farmers,” France's president, Emmanuel "
+        "Macron, told reporters after the meeting.\n\n"
+        "The talks will continue in Madrid next month."
+    ),
+)
+
+
+async def test_a_nationality_asked_about_is_known_where_its_country_is(library: Library) -> None:
+    """The article says "France's president", never "French": the question is still about
+    something it covers, so abstention does not drop the office holder's statement."""
+    await library.ingest([SUMMIT], collection="global")
+    answer = await library.ask("What did the French president say?", collections=["global"])
+    assert answer.answered, answer.message
+    assert answer.quotes[0].speaker == "Emmanuel Macron"
+    assert "tariffs" in answer.quotes[0].text
+
+
 async def test_the_president_of_a_country_is_its_national_president(newsroom: Library) -> None:
     answer = await newsroom.ask("What did the president of Russia say?", collections=["global"])
     assert answer.answered

@@ -15,7 +15,14 @@ from index.attribution import name_matches, names_subject
 from index.keyword import keyword_search
 from index.models import Article
 from index.qa import features
-from index.qa.roles import is_voice, office_holders, office_words, role_pattern, role_query
+from index.qa.roles import (
+    entity_forms,
+    is_voice,
+    office_holders,
+    office_words,
+    role_pattern,
+    role_query,
+)
 from index.qa.scope import Scope
 from index.search import (
     CANDIDATES,
@@ -309,21 +316,29 @@ async def entities_known(
 ) -> float:
     """Share of the question's named entities that occur in any article of ``collections``
     (1.0 when it names none): a question about something no article mentions is not
-    answered from them."""
+    answered from them. A nationality counts as found where its country is, and the
+    other way round ("the French president" / "France's president")."""
     entities = list(entities)[:MAX_ENTITY_LOOKUPS]
     if not entities:
         return 1.0
     found = 0
     for entity in entities:
-        words = [w.replace('"', "") for w in features.entity_words(entity)]
-        query = " AND ".join(f'"{w}"' for w in words if w)
-        if (
-            not query
-            or await store.keyword_exists(query, collections)
-            or await store.title_exists(query, collections)
-        ):
-            found += 1
+        for form in entity_forms(entity):
+            if await _mentioned(store, form, collections):
+                found += 1
+                break
     return found / len(entities)
+
+
+async def _mentioned(store: Store, entity: str, collections: Sequence[str]) -> bool:
+    """Whether a passage or a title of ``collections`` holds every word of ``entity``."""
+    words = [w.replace('"', "") for w in features.entity_words(entity)]
+    query = " AND ".join(f'"{w}"' for w in words if w)
+    return (
+        not query
+        or await store.keyword_exists(query, collections)
+        or await store.title_exists(query, collections)
+    )
 
 
 async def words_known(store: Store, words: Sequence[str], collections: Sequence[str]) -> float:

@@ -82,6 +82,13 @@ president" and "the president of France"."""
 _COUNTRIES = {country: demonym for demonym, country in DEMONYMS.items()}
 
 
+def entity_forms(entity: str) -> list[str]:
+    """A name from a question and, for a nationality or a country, the other ("French",
+    "France"): either one in an article means the question is about something it covers."""
+    other = DEMONYMS.get(entity.lower()) or _COUNTRIES.get(entity.lower())
+    return [entity, other] if other else [entity]
+
+
 def _qualifiers(qualifier: Sequence[str]) -> list[list[str]]:
     """A qualifier and, for a nationality or a country, the other in its place."""
     first = qualifier[0] if qualifier else ""
