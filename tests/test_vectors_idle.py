@@ -15,7 +15,7 @@ async def test_wait_idle_returns_after_the_checksum_and_the_count_check(
 ) -> None:
     lowered = await saved_approximate_index(settings, embedder)
     library = await Library.open(lowered, embedder=embedder)
-    library._index_sync.count_check_delay = 0.3
+    library._index_sync.count_check_delay = 3.0  # longer than the first question, even under load
     try:
         await library.ask("What damaged the apple blossoms?", collections=["global"])
         index = library._indexes["global"]
@@ -36,7 +36,7 @@ async def test_wait_idle_waits_for_the_count_check_to_find_a_mismatch(
     with sqlite3.connect(settings.database_path) as db:  # behind the library's back
         db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
     library = await Library.open(lowered, embedder=embedder)
-    library._index_sync.count_check_delay = 0.3
+    library._index_sync.count_check_delay = 3.0  # longer than the first question, even under load
     try:
         await library.ask("What damaged the apple blossoms?", collections=["global"])
         loaded = library._indexes["global"]
