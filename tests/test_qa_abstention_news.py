@@ -1,5 +1,5 @@
-"""Abstention on general news questions (issue #8): a question about an office, place or
-event that no article mentions, or about what a named person said on a subject they
+"""Abstention on general news questions (issue #8): a question about a person, an office,
+a place or an event that no article mentions, or about what a named person said on a subject they
 never spoke of, abstains, even when the statements of *some* person or office are found;
 the questions the articles do answer are still answered (real model, real SQLite,
 hand-written articles)."""
@@ -52,6 +52,11 @@ async def news(library: Library) -> Library:
         "How big is the Fort Nelson fire?",
         "When is Black History Month?",
         "Who won the Stanley Cup?",
+        "What did Schwarzenegger say about the bridge?",
+        "Why is Kim going to Russia?",
+        "When did the Eiffel Tower open?",
+        "How many people attended the Glastonbury Festival?",
+        "Who won the Super Bowl?",
     ],
 )
 async def test_news_questions_the_articles_cannot_answer_abstain(
@@ -72,6 +77,10 @@ async def test_news_questions_the_articles_cannot_answer_abstain(
         ("What did Whitfield say?", "patching cables"),
         ("How many workers were laid off in March?", "400"),
         ("Where was the port summit held?", "Tallbay"),
+        ("When will the Harbor Bridge close?", "April 1"),
+        ("How often will the extra ferries run?", "every fifteen minutes"),
+        ("When were the bridge cables installed?", "1962"),
+        ("Who runs a bakery near the bridge?", "Owen Pratt"),
     ],
 )
 async def test_news_questions_the_articles_answer_are_answered(
