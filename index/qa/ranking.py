@@ -12,6 +12,7 @@ from index.qa.candidates import GeneralCandidates
 from index.qa.model import QAModel
 from index.qa.pool import PoolCandidate
 from index.search import Candidate
+from index.sentences import paragraph_number
 from index.store import StoredAttribution
 
 
@@ -69,9 +70,16 @@ def quote_span(
         )
 
     start, end = general_span(text, candidate.start, candidate.end, keep=keep)
-    if speaker is not None and "\n" in text[start : candidate.start] + text[candidate.end : end]:
+    if speaker is not None and _beyond_own_paragraphs(text, candidate, start, end):
         speaker = None  # the quote runs on into another paragraph, often the reporter's
     return start, end, speaker
+
+
+def _beyond_own_paragraphs(text: str, candidate: PoolCandidate, start: int, end: int) -> bool:
+    """Whether ``[start, end)`` reaches into a paragraph that the candidate's own passage
+    does not touch (paragraphs as :func:`index.sentences.paragraphs` finds them)."""
+    first, last = paragraph_number(text, candidate.start), paragraph_number(text, candidate.end - 1)
+    return paragraph_number(text, start) < first or paragraph_number(text, end - 1) > last
 
 
 def general_span(
