@@ -241,6 +241,8 @@ async def _title_search(
     found = await store.title_search(
         match, collections, 2 * wanted, newest=newest, filter_collections=False
     )
+    if await store.holds_only(collections):
+        return found[:wanted]
     kept = await store.articles_in_collections([pk for pk, _ in found], collections)
     return [hit for hit in found if hit[0] in kept][:wanted]
 
@@ -280,8 +282,11 @@ async def keyword_search(
         found = await store.keyword_search(
             text_match, collections, 2 * limit, filter_collections=False, newest=newest
         )
-        kept = await store.in_collections([i for i, _ in found], collections)
-        scores = dict([hit for hit in found if hit[0] in kept][:limit])
+        if await store.holds_only(collections):  # (one asked collection is the library)
+            scores = dict(found[:limit])
+        else:
+            kept = await store.in_collections([i for i, _ in found], collections)
+            scores = dict([hit for hit in found if hit[0] in kept][:limit])
     counts = dict(await _counted(store, words))
     title_words = _title_words(words, counts)
     if title_words:  # titles are few (one row per article): every content word counts

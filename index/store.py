@@ -178,6 +178,23 @@ PASSAGE_TEXT = "substr(a.text, p.start + 1, p.end - p.start)"
 does (code points), so this is ``article.text[start:end]``."""
 
 
+_FTS_COLUMNS = {"passages_fts": "text", "titles_fts": "title"}
+"""The searched column of each FTS table (the other holds the collection token)."""
+
+
+_COLLECTION_BOUNDS = (
+    "(SELECT MIN(collection) FROM articles), (SELECT MAX(collection) FROM articles)"
+)
+"""The library's first and last collection names (each an index lookup)."""
+
+
+def _holds_only(bounds: tuple[object, ...], collections: Sequence[str]) -> bool:
+    """Whether the library whose first and last collection names are ``bounds`` holds
+    no article outside ``collections`` (none at all, or one asked collection's only)."""
+    first, last = bounds
+    return first is None or (first == last and first in collections)
+
+
 def collection_token(collection: str) -> str:
     """The token that marks a collection's rows inside the FTS tables: ``c`` and digits
     (no stemming rule applies to it, no English word looks like it)."""
@@ -876,28 +893,66 @@ class Store:
     async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:
         """Whether any passage of ``collections`` matches ``match`` (as
         :meth:`keyword_search` would find one), without scoring every match."""
-        return await self._fts_exists("passages_fts", "text", match, collections)
+        return (await self.matches_exist([("passages_fts", match)], collections))[0]
 
     async def title_exists(self, match: str, collections: Sequence[str]) -> bool:
         """Whether any article title of ``collections`` matches ``match`` (as
         :meth:`title_search` would find one), without scoring every match."""
-        return await self._fts_exists("titles_fts", "title", match, collections)
+        return (await self.matches_exist([("titles_fts", match)], collections))[0]
 
-    async def _fts_exists(
-        self, table: str, column: str, match: str, collections: Sequence[str]
-    ) -> bool:
-        """Whether ``table`` (one of the two FTS tables) has a row of ``collections`` whose
-        ``column`` matches ``match``; stops at the first."""
-        if not collections:
-            return False
-        first = f"SELECT rowid, 0.0 FROM {table} WHERE {table} MATCH ? LIMIT 1"
-        # Without the collection filter first: when nothing matches (the slow case, every
-        # candidate row is visited) the unfiltered walk is several times cheaper, and no
-        # unfiltered match means no filtered one.
-        if not await self._fts(first, (f"{column} : ({match})",)):
-            return False
-        expression = f"{collection_filter(collections)} AND {column} : ({match})"
-        return bool(await self._fts(first, (expression,)))
+    async def matches_exist(
+        self, probes: Sequence[tuple[str, str]], collections: Sequence[str]
+    ) -> list[bool]:
+        """For each ``(table, match)`` probe (``passages_fts`` or ``titles_fts``), whether
+        a row of ``collections`` matches ``match``; each stops at the first match.
+
+        One statement asks every probe without the collection filter, and the library's
+        first and last collection names with it (the same snapshot): when nothing
+        matches (the slow case, every candidate row is visited) the unfiltered walk is
+        several times cheaper, and no unfiltered match means no filtered one. Only when
+        the library holds other collections too does a second statement ask the probes
+        that matched, filtered."""
+        if not probes or not collections:
+            return [False] * len(probes)
+        row = await self._exists_row(probes, None, _COLLECTION_BOUNDS)
+        if row is None:  # a probe FTS5 cannot parse: each on its own (that one is False)
+            return [await self._exists_alone(probe, collections) for probe in probes]
+        found = [bool(value) for value in row[: len(probes)]]
+        if _holds_only(row[len(probes) :], collections):
+            return found
+        asked = [probe for probe, hit in zip(probes, found, strict=True) if hit]
+        filtered = iter(await self._exists_row(asked, collections) or [0] * len(asked))
+        return [hit and bool(next(filtered)) for hit in found]
+
+    async def _exists_alone(self, probe: tuple[str, str], collections: Sequence[str]) -> bool:
+        row = await self._exists_row([probe], collections)
+        return bool(row and row[0])
+
+    async def _exists_row(
+        self,
+        probes: Sequence[tuple[str, str]],
+        collections: Sequence[str] | None,
+        extra: str = "",
+    ) -> tuple[object, ...] | None:
+        """One row: per probe 1 if a row of its table (of ``collections``, if given)
+        matches, else 0; then the ``extra`` columns. ``None`` if FTS5 cannot parse a probe."""
+        if not probes:
+            return ()
+        columns, args = [], []
+        for table, match in probes:
+            expression = f"{_FTS_COLUMNS[table]} : ({match})"
+            if collections is not None:
+                expression = f"{collection_filter(collections)} AND {expression}"
+            columns.append(f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ?)")
+            args.append(expression)
+        query = "SELECT " + ", ".join(columns + ([extra] if extra else []))
+        try:
+            rows = await self._db.execute_fetchall(query, args)
+        except sqlite3.OperationalError as error:
+            if "fts5" in str(error).lower() or "syntax" in str(error).lower():
+                return None
+            raise
+        return tuple(rows[0])
 
     async def _fts(self, query: str, args: Sequence[object]) -> list[tuple[int, float]]:
         try:
@@ -932,6 +987,13 @@ class Store:
             list(article_pks),
         )
         return {int(r[0]): (int(r[1]), int(r[2])) for r in rows}
+
+    async def holds_only(self, collections: Sequence[str]) -> bool:
+        """Whether every article of the library belongs to one of ``collections`` (true
+        of an empty library): then no result needs a collection filter. Two index
+        lookups; conservative: a library of several collections answers false."""
+        rows = await self._db.execute_fetchall(f"SELECT {_COLLECTION_BOUNDS}")
+        return _holds_only(tuple(rows[0]), collections)
 
     async def in_collections(self, ids: Sequence[int], collections: Sequence[str]) -> set[int]:
         """Which of the passages ``ids`` belong to one of ``collections``."""

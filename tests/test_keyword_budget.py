@@ -302,3 +302,31 @@ async def test_the_library_size_is_counted_aside_and_refreshed_in_the_background
         assert await counts.passages(store) == 4
     finally:
         await library.close()
+
+
+async def test_existence_probes_answer_together_per_collection(settings: Settings) -> None:
+    library = await Library.open(settings, embedder=HashingEmbedder())
+    store = library.store
+    try:
+        first = _article(0, "Harbor cranes stood idle all week while the dock workers met.")
+        assert (await library.ingest([first], collection="a")).ingested
+        probes = [
+            ("passages_fts", '"harbor"'),
+            ("passages_fts", '"orchard"'),
+            ("titles_fts", '"report"'),
+            ("passages_fts", '"harbor" AND'),  # FTS5 cannot parse it: not found, others are
+        ]
+        # the library holds only "a": one unfiltered statement decides
+        assert await store.matches_exist(probes, ["a"]) == [True, False, True, False]
+        assert await store.matches_exist(probes, ["b"]) == [False] * 4
+        assert await store.holds_only(["a"]) and not await store.holds_only(["b"])
+        second = _article(1, "Orchard growers sold cider at the autumn market on Saturday.")
+        assert (await library.ingest([second], collection="b")).ingested
+        # two collections: what matches elsewhere is not found here
+        assert not await store.holds_only(["a"])
+        assert await store.matches_exist(probes, ["a"]) == [True, False, True, False]
+        assert await store.matches_exist(probes, ["b"]) == [False, True, True, False]
+        assert await store.matches_exist(probes, ["a", "b"]) == [True, True, True, False]
+        assert await store.matches_exist(probes, []) == [False] * 4
+    finally:
+        await library.close()

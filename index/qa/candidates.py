@@ -7,6 +7,7 @@ Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -274,7 +275,13 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
         limit=general_limit(published_window),
         prefetched=scope.search,
     )
-    passages = await store.passages(c.passage_id for c in candidates)
+    # both in one go (keyword-only candidates have no cosine yet: their stored vectors)
+    passages, vectors = await asyncio.gather(
+        store.passages(c.passage_id for c in candidates),
+        store.passage_embeddings(
+            [c.passage_id for c in candidates if c.dense_rank is None], scope.dimension
+        ),
+    )
     if article_ids is not None:
         allowed = set(article_ids)
         candidates = [
@@ -282,16 +289,20 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
             for c in candidates
             if c.passage_id in passages and passages[c.passage_id].article_id in allowed
         ]
-    candidates = [c for c in candidates if c.passage_id in passages]
+    # (the searches filter by collection already; this keeps a passage of another server
+    # out even if an article of its moved in between a search and its collection check)
+    asked = set(scope.collections)
+    candidates = [
+        c
+        for c in candidates
+        if c.passage_id in passages and passages[c.passage_id].collection in asked
+    ]
     if published_window is not None:
         candidates = published_window.keep(
             candidates,
             lambda c: passages[c.passage_id].article_id,
             lambda c: passages[c.passage_id].published,
         )
-    vectors = await store.passage_embeddings(
-        [c.passage_id for c in candidates if c.dense_rank is None], scope.dimension
-    )
     words = content_words(question)
     for candidate in candidates:
         if candidate.passage_id in vectors:
@@ -318,39 +329,49 @@ async def entities_known(
     (1.0 when it names none): a question about something no article mentions is not
     answered from them. A nationality counts as found where its country is, and the
     other way round ("the French president" / "France's president")."""
-    entities = list(entities)[:MAX_ENTITY_LOOKUPS]
-    if not entities:
-        return 1.0
-    found = 0
-    for entity in entities:
-        for form in entity_forms(entity):
-            if await _mentioned(store, form, collections):
-                found += 1
-                break
-    return found / len(entities)
-
-
-async def _mentioned(store: Store, entity: str, collections: Sequence[str]) -> bool:
-    """Whether a passage or a title of ``collections`` holds every word of ``entity``."""
-    words = [w.replace('"', "") for w in features.entity_words(entity)]
-    query = " AND ".join(f'"{w}"' for w in words if w)
-    return (
-        not query
-        or await store.keyword_exists(query, collections)
-        or await store.title_exists(query, collections)
-    )
+    return (await known_shares(store, entities, (), collections))[0]
 
 
 async def words_known(store: Store, words: Sequence[str], collections: Sequence[str]) -> float:
     """Share of ``words`` (the question's topic words, ``QuestionFacts.topic``) that occur
     in any passage of ``collections`` (1.0 for none): "How many grandchildren does Pence
     have?" asks about something no article mentions, however often Pence is named."""
-    words = [w.replace('"', "") for w in words][:MAX_ENTITY_LOOKUPS]
-    words = [w for w in words if w]
-    if not words:
-        return 1.0
-    found = 0
-    for word in words:
-        if await store.keyword_exists(f'"{word}"', collections):
-            found += 1
-    return found / len(words)
+    return (await known_shares(store, (), words, collections))[1]
+
+
+async def known_shares(
+    store: Store, entities: Sequence[str], words: Sequence[str], collections: Sequence[str]
+) -> tuple[float, float]:
+    """``(entities_known, words_known)`` (see those), looked up together: one statement
+    for every name and word (two when the library holds other collections too)."""
+    entities = list(entities)[:MAX_ENTITY_LOOKUPS]
+    words = [w for w in [w.replace('"', "") for w in words][:MAX_ENTITY_LOOKUPS] if w]
+    probes: list[tuple[str, str]] = []
+    entity_probes: list[list[int]] = []  # per entity: the probe numbers of its forms
+    for entity in entities:
+        numbers = []
+        for form in entity_forms(entity):
+            query = _all_words(form)
+            if not query:  # nothing to look for: mentioned
+                numbers = []
+                break
+            numbers.append(len(probes))
+            probes += [("passages_fts", query), ("titles_fts", query)]
+        entity_probes.append(numbers)
+    word_start = len(probes)
+    probes += [("passages_fts", f'"{word}"') for word in words]
+    found = await store.matches_exist(probes, collections) if probes else []
+    entities_found = sum(
+        not numbers or any(found[n] or found[n + 1] for n in numbers) for numbers in entity_probes
+    )
+    words_found = sum(found[word_start:])
+    return (
+        entities_found / len(entities) if entities else 1.0,
+        words_found / len(words) if words else 1.0,
+    )
+
+
+def _all_words(entity: str) -> str:
+    """An FTS5 query for a text holding every word of ``entity`` (empty if it has none)."""
+    words = [w.replace('"', "") for w in features.entity_words(entity)]
+    return " AND ".join(f'"{w}"' for w in words if w)

@@ -4,6 +4,7 @@ quote."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -135,13 +136,23 @@ async def rank_general(
     and :func:`pool.said_topic`)."""
     qa_model = model.load()
     facts = features.QuestionFacts.of(question, names)
-    found = await candidates.general_candidates(scope, question)
-    article_pks = list(dict.fromkeys(p.article_pk for p in found.passages.values()))
-    attributions = await scope.store.attributions_in(article_pks)
-    rows = ranking.general_rows(facts, found, attributions)
-    ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
-    known = await candidates.entities_known(scope.store, facts.entities, scope.collections)
-    topic = await candidates.words_known(scope.store, facts.topic, scope.collections)
+    # whether the question's names and topic occur at all needs no candidate: it is looked
+    # up while the candidates are gathered, not after them
+    known_shares = asyncio.ensure_future(
+        candidates.known_shares(scope.store, facts.entities, facts.topic, scope.collections)
+    )
+    try:
+        found = await candidates.general_candidates(scope, question)
+        article_pks = list(dict.fromkeys(p.article_pk for p in found.passages.values()))
+        attributions = await scope.store.attributions_in(article_pks)
+        rows = ranking.general_rows(facts, found, attributions)
+        ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
+        known, topic = await known_shares
+    finally:
+        if not known_shares.done():
+            known_shares.cancel()
+        elif not known_shares.cancelled():
+            known_shares.exception()  # seen, if the question failed before it was awaited
     said = pool.said(person) if person else None
     said_topic = pool.said_topic(person) if person else 1.0
     chance = abstention.answer_probability(
