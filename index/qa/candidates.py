@@ -8,8 +8,10 @@ Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from index import answer as answering
 from index.attribution import name_matches, names_subject
@@ -245,6 +247,8 @@ class GeneralCandidates:
 
     candidates: list[Candidate]
     passages: dict[int, StoredPassage]
+    attributions: list[StoredAttribution]
+    """Every attribution of the articles of ``passages`` (who said what in them)."""
 
 
 def general_limit(published_window: TimeFilter | None) -> int:
@@ -303,13 +307,31 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
             lambda c: passages[c.passage_id].article_id,
             lambda c: passages[c.passage_id].published,
         )
+    # the articles' attributions are read while the coverage below is computed
+    article_pks = list(dict.fromkeys(p.article_pk for p in passages.values()))
+    attributions = asyncio.ensure_future(store.attributions_in(article_pks))
+    try:
+        _fill_coverage(candidates, passages, vectors, question, scope.query_vector)
+    except BaseException:
+        attributions.cancel()
+        raise
+    return GeneralCandidates(candidates, passages, await attributions)
+
+
+def _fill_coverage(
+    candidates: Sequence[Candidate],
+    passages: Mapping[int, StoredPassage],
+    vectors: Mapping[int, np.ndarray],
+    question: str,
+    query_vector: np.ndarray,
+) -> None:
+    """Each candidate's cosine (if search gave none), word and word-pair coverage."""
     words = content_words(question)
     for candidate in candidates:
         if candidate.passage_id in vectors:
-            candidate.dense = answering.cosine(scope.query_vector, vectors[candidate.passage_id])
+            candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
         candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
         candidate.phrases = pair_coverage(question, passages[candidate.passage_id].text)
-    return GeneralCandidates(candidates, passages)
 
 
 async def article_texts(store: Store, article_pks: Sequence[int]) -> dict[int, str]:

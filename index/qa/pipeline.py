@@ -143,8 +143,7 @@ async def rank_general(
     )
     try:
         found = await candidates.general_candidates(scope, question)
-        article_pks = list(dict.fromkeys(p.article_pk for p in found.passages.values()))
-        attributions = await scope.store.attributions_in(article_pks)
+        attributions = found.attributions
         rows = ranking.general_rows(facts, found, attributions)
         ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
         known, topic = await known_shares
