@@ -180,18 +180,35 @@ async def statements_in_articles(
     for attribution in attributed:
         own.setdefault(attribution.article_pk, []).append(attribution)
     passages_of = await store.passages_of_articles(list(articles), articles)
-    vectors = await store.passage_embeddings(
-        [p.id for group in passages_of.values() for p in group], scope.dimension
-    )
-    statements: list[answering.ScoredStatement] = []
     titles = {pk: article.title for pk, article in articles.items()}
     texts = {pk: article.text for pk, article in articles.items()}
+    joined = {pk: answering.join_split_quotes(own.get(pk, []), texts) for pk in articles}
+    # each of the person's statements with the passage holding it
+    held = {
+        pk: [
+            (a, answering.overlapping_passage(passages_of.get(pk, []), a.start, a.end))
+            for a in joined[pk]
+        ]
+        for pk in articles
+    }
+    # vectors only of the passages that can become statements: those holding the
+    # person's statements and (with ``mentions``) those naming them, bylines left out;
+    # not every passage of every article
+    naming = {
+        p.id
+        for pk in articles
+        for p in (passages_of.get(pk, []) if mentions else ())
+        if answering.mentions_name(p.text, names) and not answering.is_byline(p.text)
+    }
+    holding = {p.id for pairs in held.values() for _, p in pairs if p is not None}
+    needed = sorted(holding | naming)
+    vectors = await store.passage_embeddings(needed, scope.dimension)
+    statements: list[answering.ScoredStatement] = []
     for article_pk, article in articles.items():
         passages = passages_of.get(article_pk, [])
-        mine = answering.join_split_quotes(own.get(article_pk, []), texts)
+        mine = joined[article_pk]
         taken: list[tuple[int, int]] = []
-        for attribution in mine:
-            passage = answering.overlapping_passage(passages, attribution.start, attribution.end)
+        for attribution, passage in held[article_pk]:
             if passage is not None and passage.id in vectors:
                 taken.append((attribution.start, attribution.end))
                 statements.append(
@@ -217,8 +234,7 @@ async def statements_in_articles(
             if (
                 p.id not in vectors
                 or answering.overlaps_any(p.start, p.end, taken)
-                or not answering.mentions_name(p.text, names)
-                or answering.is_byline(p.text)
+                or p.id not in naming
             ):
                 continue
             someone_else = answering.overlaps_any(p.start, p.end, others)
