@@ -9,6 +9,7 @@ for whole sentences, so they are verbatim by construction.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -188,21 +189,33 @@ def mentions_name(text: str, names: Sequence[str]) -> bool:
     """
     plain = _strip_accents(text).replace("’", "'")
     for name in names:
-        tokens = _strip_accents(name).replace("’", "'").split()
-        surname = tokens[-1].strip("\"“”'.,") if tokens else ""
-        if not surname:
+        surname = _surname_of(name)
+        if surname is None:
             continue
-        own = {_fold(t).strip("\"“”'.,") for t in tokens}
-        for match in re.finditer(rf"\b{re.escape(surname)}\b", plain, re.IGNORECASE):
+        pattern, own, alone = surname
+        for match in pattern.finditer(plain):
             if not match.group()[0].isupper():
                 continue
-            if len(tokens) == 1 or _same_person_before(plain[: match.start()], own):
+            if alone or _same_person_before(plain[max(0, match.start() - 80) : match.start()], own):
                 return True
     return False
 
 
-def _same_person_before(before: str, own: set[str]) -> bool:
-    """Whether the words before a surname leave it the person asked about (see above)."""
+@functools.lru_cache(maxsize=1024)
+def _surname_of(name: str) -> tuple[re.Pattern[str], frozenset[str], bool] | None:
+    """For :func:`mentions_name`: the pattern finding the surname of ``name``, the folded
+    words of the name, and whether the name is one word (``None`` without a surname)."""
+    tokens = _strip_accents(name).replace("’", "'").split()
+    surname = tokens[-1].strip("\"“”'.,") if tokens else ""
+    if not surname:
+        return None
+    own = frozenset(_fold(t).strip("\"“”'.,") for t in tokens)
+    return re.compile(rf"\b{re.escape(surname)}\b", re.IGNORECASE), own, len(tokens) == 1
+
+
+def _same_person_before(before: str, own: frozenset[str]) -> bool:
+    """Whether the words before a surname (the last 80 characters before it) leave it the
+    person asked about (see above)."""
     words = re.findall(r"[\w'.-]+", before[-80:])
     if any(_fold(w).strip(".") in own for w in words[-3:]):
         return True  # "Hillary Rodham Clinton", "Dave Carney"

@@ -1146,6 +1146,7 @@ def names_subject(text: str, name: str) -> bool:
 # --------------------------------------------------------------------------- questions
 
 
+@lru_cache(maxsize=16384)
 def name_matches(query: str, speaker: str) -> bool:
     """Whether a name typed in a question refers to ``speaker``, on whole tokens.
 
@@ -1159,11 +1160,8 @@ def name_matches(query: str, speaker: str) -> bool:
         return False
     if q == s:
         return True
-    nicknames = {_norm(n) for n in re.findall(r"[\"“]([^\"”]+)[\"”]", speaker)}
-    if len(q) == 1 and q[0] in nicknames:
-        return True
     if q[-1] != s[-1]:
-        return False
+        return len(q) == 1 and q[0] in _nicknames(speaker)
     position = 0
     for token in q:
         try:
@@ -1171,6 +1169,12 @@ def name_matches(query: str, speaker: str) -> bool:
         except ValueError:
             return False
     return True
+
+
+@lru_cache(maxsize=4096)
+def _nicknames(speaker: str) -> frozenset[str]:
+    """The quoted nicknames in a speaker's name ("James \"Spider\" Marks"), normalised."""
+    return frozenset(_norm(n) for n in re.findall(r"[\"“]([^\"”]+)[\"”]", speaker))
 
 
 _QUESTION_VERBS = (

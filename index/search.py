@@ -63,19 +63,16 @@ class Candidate:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words of ``text`` without stopwords or one-letter tokens, in order."""
-    words = []
-    for match in _WORD.finditer(text.lower()):
-        word = match.group().strip("'’-")
-        if len(word) > 1 and word not in STOPWORDS:
-            words.append(word)
-    return words
+    # A token starts with a word character, so stripping only ever removes trailing marks.
+    words = (token.rstrip("'’-") for token in _WORD.findall(text.lower()))
+    return [word for word in words if len(word) > 1 and word not in STOPWORDS]
 
 
 @functools.lru_cache(maxsize=4096)
 def word_prefixes(text: str) -> frozenset[str]:
     """The 5-letter prefixes of the content words of ``text`` (cached: ranking asks again
     for the passages that candidate search already read)."""
-    return frozenset(word[:5] for word in content_words(text))
+    return frozenset([word[:5] for word in content_words(text)])
 
 
 def word_coverage(question_words: Sequence[str], text: str) -> float:

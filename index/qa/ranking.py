@@ -105,17 +105,22 @@ def general_rows(
 ) -> list[list[float]]:
     """The feature rows of the general candidates (see ``features.RANK_FEATURES``)."""
     names = [*facts.names, *facts.entities]
-    speakers: dict[int, list[StoredAttribution]] = {}
+    named: dict[str, bool] = {}  # speaker -> whether the question names them
+    spans: dict[int, list[tuple[int, int]]] = {}  # article -> spans of named speakers
     for attribution in attributions:
-        speakers.setdefault(attribution.article_pk, []).append(attribution)
+        speaker = attribution.speaker
+        if speaker not in named:
+            named[speaker] = any(name_matches(name, speaker) for name in names)
+        if named[speaker]:
+            spans.setdefault(attribution.article_pk, []).append(
+                (attribution.start, attribution.end)
+            )
     rows = []
     for candidate in found.candidates:
         passage = found.passages[candidate.passage_id]
-        speaker_named = bool(names) and any(
-            a.start < passage.end
-            and passage.start < a.end
-            and any(name_matches(name, a.speaker) for name in names)
-            for a in speakers.get(passage.article_pk, ())
+        speaker_named = any(
+            start < passage.end and passage.start < end
+            for start, end in spans.get(passage.article_pk, ())
         )
         rows.append(
             features.candidate_features(
