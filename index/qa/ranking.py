@@ -106,21 +106,21 @@ def general_rows(
     """The feature rows of the general candidates (see ``features.RANK_FEATURES``)."""
     names = [*facts.names, *facts.entities]
     named: dict[str, bool] = {}  # speaker -> whether the question names them
-    spans: dict[int, list[tuple[int, int]]] = {}  # article -> spans of named speakers
-    for attribution in attributions:
-        speaker = attribution.speaker
+
+    def is_named(speaker: str) -> bool:
         if speaker not in named:
             named[speaker] = any(name_matches(name, speaker) for name in names)
-        if named[speaker]:
-            spans.setdefault(attribution.article_pk, []).append(
-                (attribution.start, attribution.end)
-            )
+        return named[speaker]
+
+    speakers: dict[int, list[StoredAttribution]] = {}
+    for attribution in attributions if names else ():
+        speakers.setdefault(attribution.article_pk, []).append(attribution)
     rows = []
     for candidate in found.candidates:
         passage = found.passages[candidate.passage_id]
         speaker_named = any(
-            start < passage.end and passage.start < end
-            for start, end in spans.get(passage.article_pk, ())
+            a.start < passage.end and passage.start < a.end and is_named(a.speaker)
+            for a in speakers.get(passage.article_pk, ())
         )
         rows.append(
             features.candidate_features(
@@ -142,10 +142,10 @@ def rank_general(
     found: GeneralCandidates, rows: Sequence[Sequence[float]], qa_model: QAModel
 ) -> tuple[list[Candidate], list[list[float]], list[float]]:
     """The candidates best first by the learned ranking, with their rows and logits."""
-    logits = qa_model.rank.logits(rows)
+    logits: list[float] = qa_model.rank.logits(rows).tolist()
     order = sorted(range(len(rows)), key=lambda i: (-logits[i], found.candidates[i].passage_id))
     return (
         [found.candidates[i] for i in order],
         [list(rows[i]) for i in order],
-        [float(logits[i]) for i in order],
+        [logits[i] for i in order],
     )
