@@ -188,29 +188,56 @@ def mentions_name(text: str, names: Sequence[str]) -> bool:
     said") and middle names ("Hillary Rodham Clinton") are fine.
     """
     plain = _strip_accents(text).replace("’", "'")
+    # A quick test rules most texts out: an ASCII surname matched with case ignored is in
+    # the lower-cased text, unless the text has a letter that the regex engine, but not
+    # str.lower(), takes for an ASCII one ("ı" for "i", "ſ" for "s"; "İ" lowers to two).
+    lowered = None if _CASE_TRAPS.search(plain) else plain.lower()
     for name in names:
         surname = _surname_of(name)
         if surname is None:
             continue
-        pattern, own, alone = surname
-        for match in pattern.finditer(plain):
+        key = surname.ascii_key
+        if lowered is not None and key is not None and key not in lowered:
+            continue
+        for match in surname.pattern.finditer(plain):
             if not match.group()[0].isupper():
                 continue
-            if alone or _same_person_before(plain[max(0, match.start() - 80) : match.start()], own):
+            before = plain[max(0, match.start() - 80) : match.start()]
+            if surname.alone or _same_person_before(before, surname.own):
                 return True
     return False
 
 
+_CASE_TRAPS = re.compile("[İıſ]")
+
+
+@dataclass(frozen=True)
+class _Surname:
+    """How :func:`mentions_name` looks for a name."""
+
+    pattern: re.Pattern[str]
+    """The surname as a whole word, case ignored."""
+    own: frozenset[str]
+    """The folded words of the name."""
+    alone: bool
+    """Whether the name is one word."""
+    ascii_key: str | None
+    """The surname in lower case when it is ASCII."""
+
+
 @functools.lru_cache(maxsize=1024)
-def _surname_of(name: str) -> tuple[re.Pattern[str], frozenset[str], bool] | None:
-    """For :func:`mentions_name`: the pattern finding the surname of ``name``, the folded
-    words of the name, and whether the name is one word (``None`` without a surname)."""
+def _surname_of(name: str) -> _Surname | None:
+    """How :func:`mentions_name` looks for ``name`` (``None`` without a surname)."""
     tokens = _strip_accents(name).replace("’", "'").split()
     surname = tokens[-1].strip("\"“”'.,") if tokens else ""
     if not surname:
         return None
-    own = frozenset(_fold(t).strip("\"“”'.,") for t in tokens)
-    return re.compile(rf"\b{re.escape(surname)}\b", re.IGNORECASE), own, len(tokens) == 1
+    return _Surname(
+        re.compile(rf"\b{re.escape(surname)}\b", re.IGNORECASE),
+        frozenset(_fold(t).strip("\"“”'.,") for t in tokens),
+        len(tokens) == 1,
+        surname.lower() if surname.isascii() else None,
+    )
 
 
 def _same_person_before(before: str, own: frozenset[str]) -> bool:

@@ -1126,12 +1126,10 @@ def names_subject(text: str, name: str) -> bool:
     tokens = _name_tokens(name)
     if not tokens:
         return False
-    surname = re.escape(name.split()[-1].strip("\"“”'’.,"))
-    pattern = (
-        rf"(?<![\w’'])(\w+\s+)?(?:[{_UP}][\w’'.-]*\s+){{0,3}}{surname}"
-        rf"(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
-    )
-    for match in re.finditer(pattern, text):
+    surname = name.split()[-1].strip("\"“”'’.,")
+    if surname not in text:  # the pattern needs the surname as written
+        return False
+    for match in _subject_pattern(surname).finditer(text):
         before = (match.group(1) or "").strip().lower()
         if before in _PREPOSITIONS or before in {"and", "or", "with", "than"}:
             continue
@@ -1141,6 +1139,15 @@ def names_subject(text: str, name: str) -> bool:
         if verb.endswith("s") and not verb.endswith("ss") and verb not in _CLAUSE_OPENERS:
             return True
     return False
+
+
+@lru_cache(maxsize=1024)
+def _subject_pattern(surname: str) -> re.Pattern[str]:
+    """For :func:`names_subject`: a surname, the words before it and the verb after it."""
+    return re.compile(
+        rf"(?<![\w’'])(\w+\s+)?(?:[{_UP}][\w’'.-]*\s+){{0,3}}{re.escape(surname)}"
+        rf"(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
+    )
 
 
 # --------------------------------------------------------------------------- questions

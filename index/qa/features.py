@@ -187,7 +187,12 @@ _ALNUM = re.compile(r"\w+")
 def entity_words(entity: str) -> list[str]:
     """The words of a name that must occur for a text to mention it (lower case, without
     joining words such as "of")."""
-    return [w for w in _ALNUM.findall(entity.lower()) if w not in _ENTITY_GLUE]
+    return list(_entity_words(entity))
+
+
+@functools.lru_cache(maxsize=1024)
+def _entity_words(entity: str) -> tuple[str, ...]:
+    return tuple(w for w in _ALNUM.findall(entity.lower()) if w not in _ENTITY_GLUE)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -199,10 +204,8 @@ def _words_of(text: str) -> frozenset[str]:
 
 def entity_found(entity: str, text: str) -> bool:
     """Whether ``text`` holds every word of ``entity`` (case ignored)."""
-    words = entity_words(entity)
-    if not words:
-        return True
-    return _words_of(text).issuperset(words)
+    words = _entity_words(entity)
+    return not words or _words_of(text).issuperset(words)
 
 
 RANK_FEATURES = (
