@@ -115,8 +115,8 @@ def rank_statements(
         by_article.setdefault(statement.article_pk, []).append(statement)
 
     def article_score(article_pk: int) -> tuple[bool, float]:
-        title_stems = {_stem(w) for w in content_words(titles.get(article_pk, ""))}
-        overlap = len(topic_stems & title_stems) / len(topic_stems) if topic_stems else 0.0
+        title = titles.get(article_pk, "")
+        overlap = len(topic_stems & _stems(title)) / len(topic_stems) if topic_stems else 0.0
         group = by_article[article_pk]
         attributed = [s for s in group if s.kind != "mention"]
         best = max(s.score for s in attributed or group)
@@ -157,6 +157,13 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
+@functools.lru_cache(maxsize=1024)
+def _stems(text: str) -> frozenset[str]:
+    """The stems of the content words of ``text`` (cached: an article's title is read
+    again by each question about the people it quotes)."""
+    return frozenset(_stem(w) for w in content_words(text))
+
+
 def names_in_full(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``names`` word for word (case and accents ignored)."""
     folded = _fold(text)
@@ -191,7 +198,8 @@ def mentions_name(text: str, names: Sequence[str]) -> bool:
     # A quick test rules most texts out: an ASCII surname matched with case ignored is in
     # the lower-cased text, unless the text has a letter that the regex engine, but not
     # str.lower(), takes for an ASCII one ("ı" for "i", "ſ" for "s"; "İ" lowers to two).
-    lowered = None if _CASE_TRAPS.search(plain) else plain.lower()
+    traps = not plain.isascii() and _CASE_TRAPS.search(plain)
+    lowered = None if traps else plain.lower()
     for name in names:
         surname = _surname_of(name)
         if surname is None:

@@ -60,6 +60,7 @@ def quote_span(
     if candidate.asked or not text:
         return candidate.start, candidate.end, candidate.speaker
     pk = candidate.article_pk
+    attributions = [a for a in attributions if a.article_pk == pk]  # read once per grown span
     speaker = candidate.speaker or answering.speaker_for_span(
         pk, candidate.start, candidate.end, attributions
     )
