@@ -9,6 +9,7 @@ for whole sentences, so they are verbatim by construction.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -114,8 +115,8 @@ def rank_statements(
         by_article.setdefault(statement.article_pk, []).append(statement)
 
     def article_score(article_pk: int) -> tuple[bool, float]:
-        title_stems = {_stem(w) for w in content_words(titles.get(article_pk, ""))}
-        overlap = len(topic_stems & title_stems) / len(topic_stems) if topic_stems else 0.0
+        title = titles.get(article_pk, "")
+        overlap = len(topic_stems & _stems(title)) / len(topic_stems) if topic_stems else 0.0
         group = by_article[article_pk]
         attributed = [s for s in group if s.kind != "mention"]
         best = max(s.score for s in attributed or group)
@@ -156,6 +157,13 @@ def _stem(word: str) -> str:
     return word[:6]
 
 
+@functools.lru_cache(maxsize=1024)
+def _stems(text: str) -> frozenset[str]:
+    """The stems of the content words of ``text`` (cached: an article's title is read
+    again by each question about the people it quotes)."""
+    return frozenset(_stem(w) for w in content_words(text))
+
+
 def names_in_full(text: str, names: Sequence[str]) -> bool:
     """Whether ``text`` holds one of ``names`` word for word (case and accents ignored)."""
     folded = _fold(text)
@@ -187,22 +195,62 @@ def mentions_name(text: str, names: Sequence[str]) -> bool:
     said") and middle names ("Hillary Rodham Clinton") are fine.
     """
     plain = _strip_accents(text).replace("’", "'")
+    # A quick test rules most texts out: an ASCII surname matched with case ignored is in
+    # the lower-cased text, unless the text has a letter that the regex engine, but not
+    # str.lower(), takes for an ASCII one ("ı" for "i", "ſ" for "s"; "İ" lowers to two).
+    traps = not plain.isascii() and _CASE_TRAPS.search(plain)
+    lowered = None if traps else plain.lower()
     for name in names:
-        tokens = _strip_accents(name).replace("’", "'").split()
-        surname = tokens[-1].strip("\"“”'.,") if tokens else ""
-        if not surname:
+        surname = _surname_of(name)
+        if surname is None:
             continue
-        own = {_fold(t).strip("\"“”'.,") for t in tokens}
-        for match in re.finditer(rf"\b{re.escape(surname)}\b", plain, re.IGNORECASE):
+        key = surname.ascii_key
+        if lowered is not None and key is not None and key not in lowered:
+            continue
+        for match in surname.pattern.finditer(plain):
             if not match.group()[0].isupper():
                 continue
-            if len(tokens) == 1 or _same_person_before(plain[: match.start()], own):
+            before = plain[max(0, match.start() - 80) : match.start()]
+            if surname.alone or _same_person_before(before, surname.own):
                 return True
     return False
 
 
-def _same_person_before(before: str, own: set[str]) -> bool:
-    """Whether the words before a surname leave it the person asked about (see above)."""
+_CASE_TRAPS = re.compile("[İıſ]")
+
+
+@dataclass(frozen=True)
+class _Surname:
+    """How :func:`mentions_name` looks for a name."""
+
+    pattern: re.Pattern[str]
+    """The surname as a whole word, case ignored."""
+    own: frozenset[str]
+    """The folded words of the name."""
+    alone: bool
+    """Whether the name is one word."""
+    ascii_key: str | None
+    """The surname in lower case when it is ASCII."""
+
+
+@functools.lru_cache(maxsize=1024)
+def _surname_of(name: str) -> _Surname | None:
+    """How :func:`mentions_name` looks for ``name`` (``None`` without a surname)."""
+    tokens = _strip_accents(name).replace("’", "'").split()
+    surname = tokens[-1].strip("\"“”'.,") if tokens else ""
+    if not surname:
+        return None
+    return _Surname(
+        re.compile(rf"\b{re.escape(surname)}\b", re.IGNORECASE),
+        frozenset(_fold(t).strip("\"“”'.,") for t in tokens),
+        len(tokens) == 1,
+        surname.lower() if surname.isascii() else None,
+    )
+
+
+def _same_person_before(before: str, own: frozenset[str]) -> bool:
+    """Whether the words before a surname (the last 80 characters before it) leave it the
+    person asked about (see above)."""
     words = re.findall(r"[\w'.-]+", before[-80:])
     if any(_fold(w).strip(".") in own for w in words[-3:]):
         return True  # "Hillary Rodham Clinton", "Dave Carney"

@@ -1126,12 +1126,10 @@ def names_subject(text: str, name: str) -> bool:
     tokens = _name_tokens(name)
     if not tokens:
         return False
-    surname = re.escape(name.split()[-1].strip("\"“”'’.,"))
-    pattern = (
-        rf"(?<![\w’'])(\w+\s+)?(?:[{_UP}][\w’'.-]*\s+){{0,3}}{surname}"
-        rf"(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
-    )
-    for match in re.finditer(pattern, text):
+    surname = name.split()[-1].strip("\"“”'’.,")
+    if surname not in text:  # the pattern needs the surname as written
+        return False
+    for match in _subject_pattern(surname).finditer(text):
         before = (match.group(1) or "").strip().lower()
         if before in _PREPOSITIONS or before in {"and", "or", "with", "than"}:
             continue
@@ -1143,9 +1141,19 @@ def names_subject(text: str, name: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=1024)
+def _subject_pattern(surname: str) -> re.Pattern[str]:
+    """For :func:`names_subject`: a surname, the words before it and the verb after it."""
+    return re.compile(
+        rf"(?<![\w’'])(\w+\s+)?(?:[{_UP}][\w’'.-]*\s+){{0,3}}{re.escape(surname)}"
+        rf"(?:,[^,]{{1,80}},)?\s+([a-z][\w’'-]*)"
+    )
+
+
 # --------------------------------------------------------------------------- questions
 
 
+@lru_cache(maxsize=16384)
 def name_matches(query: str, speaker: str) -> bool:
     """Whether a name typed in a question refers to ``speaker``, on whole tokens.
 
@@ -1159,11 +1167,8 @@ def name_matches(query: str, speaker: str) -> bool:
         return False
     if q == s:
         return True
-    nicknames = {_norm(n) for n in re.findall(r"[\"“]([^\"”]+)[\"”]", speaker)}
-    if len(q) == 1 and q[0] in nicknames:
-        return True
     if q[-1] != s[-1]:
-        return False
+        return len(q) == 1 and q[0] in _nicknames(speaker)
     position = 0
     for token in q:
         try:
@@ -1171,6 +1176,12 @@ def name_matches(query: str, speaker: str) -> bool:
         except ValueError:
             return False
     return True
+
+
+@lru_cache(maxsize=4096)
+def _nicknames(speaker: str) -> frozenset[str]:
+    """The quoted nicknames in a speaker's name ("James \"Spider\" Marks"), normalised."""
+    return frozenset(_norm(n) for n in re.findall(r"[\"“]([^\"”]+)[\"”]", speaker))
 
 
 _QUESTION_VERBS = (

@@ -15,7 +15,7 @@ import asyncio
 import functools
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import pairwise
@@ -63,19 +63,27 @@ class Candidate:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words of ``text`` without stopwords or one-letter tokens, in order."""
-    words = []
-    for match in _WORD.finditer(text.lower()):
-        word = match.group().strip("'’-")
-        if len(word) > 1 and word not in STOPWORDS:
-            words.append(word)
-    return words
+    return _content_words(_WORD.findall(text.lower()))
+
+
+def _content_words(tokens: Iterable[str]) -> list[str]:
+    # A token starts with a word character, so stripping only ever removes trailing marks.
+    words = (token.rstrip("'’-") for token in tokens)
+    return [word for word in words if len(word) > 1 and word not in STOPWORDS]
+
+
+@functools.lru_cache(maxsize=256)
+def _tokens(text: str) -> tuple[str, ...]:
+    """The lower-cased tokens of ``text`` (cached: :func:`word_prefixes` and :func:`_pairs`
+    read the same passages one after the other)."""
+    return tuple(_WORD.findall(text.lower()))
 
 
 @functools.lru_cache(maxsize=4096)
 def word_prefixes(text: str) -> frozenset[str]:
     """The 5-letter prefixes of the content words of ``text`` (cached: ranking asks again
     for the passages that candidate search already read)."""
-    return frozenset(word[:5] for word in content_words(text))
+    return frozenset([word[:5] for word in _content_words(_tokens(text))])
 
 
 def word_coverage(question_words: Sequence[str], text: str) -> float:
@@ -89,8 +97,7 @@ def word_coverage(question_words: Sequence[str], text: str) -> float:
 @functools.lru_cache(maxsize=4096)
 def _pairs(text: str) -> frozenset[tuple[str, str]]:
     """Adjacent word pairs of ``text`` (5-letter prefixes), cached as :func:`word_prefixes`."""
-    words = [word[:5] for word in _WORD.findall(text.lower())]
-    return frozenset(pairwise(words))
+    return frozenset(pairwise([word[:5] for word in _tokens(text)]))
 
 
 def pair_coverage(question: str, text: str) -> float:

@@ -9,6 +9,7 @@ abbreviation or a single initial.
 
 from __future__ import annotations
 
+import functools
 import re
 
 _ABBREVIATION_WORDS = """
@@ -34,6 +35,13 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     single line breaks instead (many plain-text articles use one line per paragraph).
     Spans exclude surrounding whitespace.
     """
+    return list(_paragraph_spans(text))
+
+
+@functools.lru_cache(maxsize=64)
+def _paragraph_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """:func:`paragraphs`, cached: growing and labelling a quote asks for the paragraphs
+    of the same article text many times."""
     breaker = _PARAGRAPH_BREAK if _PARAGRAPH_BREAK.search(text) else _LINE_BREAK
     spans: list[tuple[int, int]] = []
     position = 0
@@ -41,13 +49,13 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
         _append_stripped(text, position, match.start(), spans)
         position = match.end()
     _append_stripped(text, position, len(text), spans)
-    return spans
+    return tuple(spans)
 
 
 def paragraph_number(text: str, offset: int) -> int:
     """The number (from 1, as :func:`paragraphs` counts) of the paragraph holding
     ``text[offset]``, or the next one when ``offset`` falls between paragraphs."""
-    spans = paragraphs(text)
+    spans = _paragraph_spans(text)
     for number, (_, end) in enumerate(spans, start=1):
         if offset < end:
             return number

@@ -62,6 +62,24 @@ def test_organisation_names_follow_the_same_rule() -> None:
     assert mentions_name("The Human Rights Council met.", ["Human Rights Council"]) is True
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Reporters asked KARNEY about it.",  # case ignored
+        "Reporters asked Karnéy about it.",  # accents ignored
+        "Reporters asked “Karney” about it.",  # non-ASCII text around an ASCII surname
+    ],
+)
+def test_surname_is_found_whatever_its_case_accents_and_the_text_around_it(text: str) -> None:
+    assert mentions_name(text, ["Karney"]) is True
+
+
+def test_surname_case_is_ignored_as_the_regex_engine_ignores_it() -> None:
+    # "ı" (dotless i) is an "i" with case ignored, though "ı".lower() is no "i"
+    assert mentions_name("Reporters asked Karnıy about it.", ["Karniy"]) is True
+    assert mentions_name("Reporters asked Karnıy about it.", ["Karney"]) is False
+
+
 def test_any_of_several_names_and_no_names() -> None:
     assert mentions_name("Dave Carney left.", ["Ula Brecht", "Dave Carney"]) is True
     assert mentions_name("Dave Carney left.", []) is False

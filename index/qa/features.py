@@ -181,19 +181,31 @@ def share_found(words: Sequence[str], text: str) -> float:
     return sum(1 for w in words if w[:5] in present) / len(words)
 
 
+_ALNUM = re.compile(r"\w+")
+
+
 def entity_words(entity: str) -> list[str]:
     """The words of a name that must occur for a text to mention it (lower case, without
     joining words such as "of")."""
-    return [w for w in re.findall(r"\w+", entity.lower()) if w not in _ENTITY_GLUE]
+    return list(_entity_words(entity))
+
+
+@functools.lru_cache(maxsize=1024)
+def _entity_words(entity: str) -> tuple[str, ...]:
+    return tuple(w for w in _ALNUM.findall(entity.lower()) if w not in _ENTITY_GLUE)
+
+
+@functools.lru_cache(maxsize=4096)
+def _words_of(text: str) -> frozenset[str]:
+    """The lower-cased words of ``text`` (cached: every entity of a question, and every
+    question, reads the same candidate passages)."""
+    return frozenset(_ALNUM.findall(text.lower()))
 
 
 def entity_found(entity: str, text: str) -> bool:
     """Whether ``text`` holds every word of ``entity`` (case ignored)."""
-    words = entity_words(entity)
-    if not words:
-        return True
-    present = set(re.findall(r"\w+", text.lower()))
-    return all(w in present for w in words)
+    words = _entity_words(entity)
+    return not words or _words_of(text).issuperset(words)
 
 
 RANK_FEATURES = (

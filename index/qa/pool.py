@@ -175,10 +175,14 @@ def said_topic(person: PersonFound) -> float:
     )
 
 
+_HAND_COLUMNS = [
+    (features.RANK_FEATURES.index(name), weight) for name, weight in HAND_WEIGHTS.items()
+]
+
+
 def hand_score(row: Sequence[float]) -> float:
     """The previous hand-set score of a general feature row."""
-    column = {name: i for i, name in enumerate(features.RANK_FEATURES)}
-    return sum(weight * row[column[name]] for name, weight in HAND_WEIGHTS.items())
+    return sum(weight * row[column] for column, weight in _HAND_COLUMNS)
 
 
 def build(
@@ -254,9 +258,9 @@ def build(
 
 def order(pool: list[PoolCandidate], model: Linear) -> list[PoolCandidate]:
     """The pool best first by the model's score (ties: person order, then passage id)."""
-    logits = model.logits([c.row for c in pool])
+    logits = model.logits([c.row for c in pool]).tolist()
     for candidate, logit in zip(pool, logits, strict=True):
-        candidate.logit = float(logit)
+        candidate.logit = logit
     return sorted(
         pool,
         key=lambda c: (-c.logit, not c.personal, c.passage.id, c.start),

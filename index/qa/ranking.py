@@ -60,6 +60,7 @@ def quote_span(
     if candidate.asked or not text:
         return candidate.start, candidate.end, candidate.speaker
     pk = candidate.article_pk
+    attributions = [a for a in attributions if a.article_pk == pk]  # read once per grown span
     speaker = candidate.speaker or answering.speaker_for_span(
         pk, candidate.start, candidate.end, attributions
     )
@@ -105,16 +106,21 @@ def general_rows(
 ) -> list[list[float]]:
     """The feature rows of the general candidates (see ``features.RANK_FEATURES``)."""
     names = [*facts.names, *facts.entities]
+    named: dict[str, bool] = {}  # speaker -> whether the question names them
+
+    def is_named(speaker: str) -> bool:
+        if speaker not in named:
+            named[speaker] = any(name_matches(name, speaker) for name in names)
+        return named[speaker]
+
     speakers: dict[int, list[StoredAttribution]] = {}
-    for attribution in attributions:
+    for attribution in attributions if names else ():
         speakers.setdefault(attribution.article_pk, []).append(attribution)
     rows = []
     for candidate in found.candidates:
         passage = found.passages[candidate.passage_id]
-        speaker_named = bool(names) and any(
-            a.start < passage.end
-            and passage.start < a.end
-            and any(name_matches(name, a.speaker) for name in names)
+        speaker_named = any(
+            a.start < passage.end and passage.start < a.end and is_named(a.speaker)
             for a in speakers.get(passage.article_pk, ())
         )
         rows.append(
@@ -137,10 +143,10 @@ def rank_general(
     found: GeneralCandidates, rows: Sequence[Sequence[float]], qa_model: QAModel
 ) -> tuple[list[Candidate], list[list[float]], list[float]]:
     """The candidates best first by the learned ranking, with their rows and logits."""
-    logits = qa_model.rank.logits(rows)
+    logits: list[float] = qa_model.rank.logits(rows).tolist()
     order = sorted(range(len(rows)), key=lambda i: (-logits[i], found.candidates[i].passage_id))
     return (
         [found.candidates[i] for i in order],
         [list(rows[i]) for i in order],
-        [float(logits[i]) for i in order],
+        [logits[i] for i in order],
     )

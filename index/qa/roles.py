@@ -11,6 +11,7 @@ store is read by :func:`index.qa.candidates.role_statements`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 
@@ -164,10 +165,9 @@ def office_holders(
         surname = words[-1]
         key = _NEAR_WORD.findall(surname)
         places = near.get(key[-1], []) if key else matches
-        after = re.compile(
-            _AFTER_ROLE.format(voice=_VOICE_WORDS, optional=optional, surname=re.escape(surname))
-        )
-        before = re.compile(_BEFORE_ROLE.format(surname=re.escape(surname)))
+        if not places:
+            continue
+        after, before = _holder_patterns(surname, optional)
         for match in places:
             if after.match(text, match.end(), match.end() + APPOSITION_CHARS):
                 held.add(speaker)
@@ -178,6 +178,14 @@ def office_holders(
                 held.add(speaker)
                 break
     return held
+
+
+@functools.lru_cache(maxsize=1024)
+def _holder_patterns(surname: str, optional: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """:data:`_AFTER_ROLE` and :data:`_BEFORE_ROLE` for a surname (compiled once: most
+    speakers are checked again by the next question about the same article)."""
+    after = _AFTER_ROLE.format(voice=_VOICE_WORDS, optional=optional, surname=re.escape(surname))
+    return re.compile(after), re.compile(_BEFORE_ROLE.format(surname=re.escape(surname)))
 
 
 def office_words(names: Sequence[str]) -> tuple[str, ...]:
