@@ -1170,6 +1170,20 @@ class Store:
         )
         return [str(row[0]) for row in rows]
 
+    async def attributions_of_passages(self, passage_ids: Sequence[int]) -> list[StoredAttribution]:
+        """:meth:`attributions_in` the articles holding ``passage_ids``, in one query (no
+        need to read the passages first)."""
+        if not passage_ids:
+            return []
+        marks = ",".join("?" * len(passage_ids))
+        rows = await self._db.execute_fetchall(
+            "SELECT article_pk, start, end, speaker, kind FROM attributions WHERE article_pk IN "
+            f"(SELECT article_pk FROM passages WHERE id IN ({marks})) "
+            "ORDER BY article_pk, start",
+            list(passage_ids),
+        )
+        return [StoredAttribution(*row) for row in rows]
+
     async def attributions_in(self, article_pks: Sequence[int]) -> list[StoredAttribution]:
         if not article_pks:
             return []

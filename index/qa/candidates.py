@@ -8,7 +8,7 @@ Nothing here decides the order or whether to answer: :mod:`index.qa.ranking` and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -285,7 +285,7 @@ def prefetch_search(
 async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
     """Hybrid-search candidates with dense cosine, word and pair coverage filled in; with
     a time frame, more are gathered, then those published outside it are left out."""
-    store, article_ids, published_window = scope.store, scope.article_ids, scope.published_window
+    store, published_window = scope.store, scope.published_window
     candidates = await hybrid_search(
         store,
         scope.indexes,
@@ -295,15 +295,60 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
         limit=general_limit(published_window),
         prefetched=scope.search,
     )
-    # both in one go (keyword-only candidates have no cosine yet: their stored vectors)
-    passages, vectors = await asyncio.gather(
-        store.passages(c.passage_id for c in candidates),
-        store.passage_embeddings(
-            [c.passage_id for c in candidates if c.dense_rank is None], scope.dimension
-        ),
+    ids = [c.passage_id for c in candidates]
+    keyword_only = [c.passage_id for c in candidates if c.dense_rank is None]
+    # three reads queued at once: the passages first; their articles' attributions and
+    # the stored vectors of keyword-only candidates (no cosine yet) while coverage is
+    # computed
+    reads = _Reads(
+        store.passages(ids),
+        store.passage_embeddings(keyword_only, scope.dimension),
+        store.attributions_of_passages(ids),
     )
-    if article_ids is not None:
-        allowed = set(article_ids)
+    try:
+        passages = await reads.passages
+        candidates = _kept(candidates, passages, scope)
+        _fill_coverage(candidates, passages, question)
+        vectors = await reads.vectors
+        for candidate in candidates:
+            if candidate.passage_id in vectors:
+                candidate.dense = answering.cosine(
+                    scope.query_vector, vectors[candidate.passage_id]
+                )
+        return GeneralCandidates(candidates, passages, await reads.attributions)
+    finally:
+        reads.cancel()
+
+
+class _Reads:
+    """Store reads started together (each queued at once, in this order)."""
+
+    def __init__(
+        self,
+        passages: Awaitable[dict[int, StoredPassage]],
+        vectors: Awaitable[dict[int, np.ndarray]],
+        attributions: Awaitable[list[StoredAttribution]],
+    ) -> None:
+        self.passages = asyncio.ensure_future(passages)
+        self.vectors = asyncio.ensure_future(vectors)
+        self.attributions = asyncio.ensure_future(attributions)
+
+    def cancel(self) -> None:
+        """Cancel what is still running; a failure nothing awaited is marked seen."""
+        for task in (self.passages, self.vectors, self.attributions):
+            if not task.done():
+                task.cancel()
+            elif not task.cancelled():
+                task.exception()
+
+
+def _kept(
+    candidates: list[Candidate], passages: Mapping[int, StoredPassage], scope: Scope
+) -> list[Candidate]:
+    """The candidates whose passage was read, of the asked articles, collections and time
+    frame."""
+    if scope.article_ids is not None:
+        allowed = set(scope.article_ids)
         candidates = [
             c
             for c in candidates
@@ -317,35 +362,21 @@ async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
         for c in candidates
         if c.passage_id in passages and passages[c.passage_id].collection in asked
     ]
-    if published_window is not None:
-        candidates = published_window.keep(
+    if scope.published_window is not None:
+        candidates = scope.published_window.keep(
             candidates,
             lambda c: passages[c.passage_id].article_id,
             lambda c: passages[c.passage_id].published,
         )
-    # the articles' attributions are read while the coverage below is computed
-    article_pks = list(dict.fromkeys(p.article_pk for p in passages.values()))
-    attributions = asyncio.ensure_future(store.attributions_in(article_pks))
-    try:
-        _fill_coverage(candidates, passages, vectors, question, scope.query_vector)
-    except BaseException:
-        attributions.cancel()
-        raise
-    return GeneralCandidates(candidates, passages, await attributions)
+    return candidates
 
 
 def _fill_coverage(
-    candidates: Sequence[Candidate],
-    passages: Mapping[int, StoredPassage],
-    vectors: Mapping[int, np.ndarray],
-    question: str,
-    query_vector: np.ndarray,
+    candidates: Sequence[Candidate], passages: Mapping[int, StoredPassage], question: str
 ) -> None:
-    """Each candidate's cosine (if search gave none), word and word-pair coverage."""
+    """Each candidate's word and word-pair coverage of the question."""
     words = content_words(question)
     for candidate in candidates:
-        if candidate.passage_id in vectors:
-            candidate.dense = answering.cosine(query_vector, vectors[candidate.passage_id])
         candidate.coverage = word_coverage(words, passages[candidate.passage_id].text)
         candidate.phrases = pair_coverage(question, passages[candidate.passage_id].text)
 
