@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mappin
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import aiosqlite
 import numpy as np
@@ -224,9 +224,10 @@ def decode_vectors(blobs: Sequence[bytes], dimension: int) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class StoredPassage:
-    """A passage row joined with what a citation needs from its article."""
+class StoredPassage(NamedTuple):
+    """A passage row joined with what a citation needs from its article. (Rows, read by
+    the hundred per question: a named tuple is built several times faster than a frozen
+    dataclass.)"""
 
     id: int
     article_pk: int
@@ -242,8 +243,9 @@ class StoredPassage:
     text: str
 
 
-@dataclass(frozen=True)
-class StoredAttribution:
+class StoredAttribution(NamedTuple):
+    """Who is quoted where in an article (a row of ``attributions``)."""
+
     article_pk: int
     start: int
     end: int

@@ -279,7 +279,7 @@ def test_without_a_topic_a_mention_holding_a_quotation_comes_first() -> None:
     headline = _statement(1, 0, "mention", 0.9, acts=True)
     quoted = _statement(1, 100, "mention", 0.1, acts=True)
     quoted = replace(
-        quoted, passage=replace(quoted.passage, text="“We will win the vote,” X sings.")
+        quoted, passage=quoted.passage._replace(text="“We will win the vote,” X sings.")
     )
     ranked = rank_statements([headline, quoted], {1: "Article"}, [])
     assert [s.start for s in ranked] == [100, 0]
