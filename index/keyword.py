@@ -282,7 +282,7 @@ async def keyword_search(
         found = await store.keyword_search(
             text_match, collections, 2 * limit, filter_collections=False, newest=newest
         )
-        if await store.holds_only(collections):  # (one asked collection is the library)
+        if await store.holds_only(collections):  # the asked collections are the library
             scores = dict(found[:limit])
         else:
             kept = await store.in_collections([i for i, _ in found], collections)

@@ -16,6 +16,7 @@ import asyncio
 import errno
 import functools
 import hashlib
+import itertools
 import json
 import sqlite3
 import string
@@ -182,17 +183,20 @@ _FTS_COLUMNS = {"passages_fts": "text", "titles_fts": "title"}
 """The searched column of each FTS table (the other holds the collection token)."""
 
 
-_COLLECTION_BOUNDS = (
-    "(SELECT MIN(collection) FROM articles), (SELECT MAX(collection) FROM articles)"
-)
-"""The library's first and last collection names (each an index lookup)."""
-
-
-def _holds_only(bounds: tuple[object, ...], collections: Sequence[str]) -> bool:
-    """Whether the library whose first and last collection names are ``bounds`` holds
-    no article outside ``collections`` (none at all, or one asked collection's only)."""
-    first, last = bounds
-    return first is None or (first == last and first in collections)
+def _outside(collections: Sequence[str]) -> tuple[str, list[str]]:
+    """An SQL expression, with its arguments, that is 1 when the library holds an article
+    of a collection not in ``collections`` (non-empty): one index range probe per gap
+    between the asked names in sorted order, so a few index lookups whatever the size."""
+    names = sorted(set(collections))
+    gaps = ["collection < ?"]
+    gaps += ["(collection > ? AND collection < ?)"] * (len(names) - 1)
+    gaps.append("collection > ?")
+    args = [names[0]]
+    for lower, upper in itertools.pairwise(names):
+        args += [lower, upper]
+    args.append(names[-1])
+    expression = " OR ".join(f"EXISTS (SELECT 1 FROM articles WHERE {gap})" for gap in gaps)
+    return f"({expression})", args
 
 
 def collection_token(collection: str) -> str:
@@ -908,19 +912,19 @@ class Store:
         """For each ``(table, match)`` probe (``passages_fts`` or ``titles_fts``), whether
         a row of ``collections`` matches ``match``; each stops at the first match.
 
-        One statement asks every probe without the collection filter, and the library's
-        first and last collection names with it (the same snapshot): when nothing
+        One statement asks every probe without the collection filter, and whether the
+        library holds other collections with it (the same snapshot): when nothing
         matches (the slow case, every candidate row is visited) the unfiltered walk is
         several times cheaper, and no unfiltered match means no filtered one. Only when
         the library holds other collections too does a second statement ask the probes
         that matched, filtered."""
         if not probes or not collections:
             return [False] * len(probes)
-        row = await self._exists_row(probes, None, _COLLECTION_BOUNDS)
+        row = await self._exists_row(probes, None, _outside(collections))
         if row is None:  # a probe FTS5 cannot parse: each on its own (that one is False)
             return [await self._exists_alone(probe, collections) for probe in probes]
         found = [bool(value) for value in row[: len(probes)]]
-        if _holds_only(row[len(probes) :], collections):
+        if not row[-1]:  # the asked collections are the whole library
             return found
         asked = [probe for probe, hit in zip(probes, found, strict=True) if hit]
         filtered = iter(await self._exists_row(asked, collections) or [0] * len(asked))
@@ -934,20 +938,25 @@ class Store:
         self,
         probes: Sequence[tuple[str, str]],
         collections: Sequence[str] | None,
-        extra: str = "",
+        extra: tuple[str, list[str]] | None = None,
     ) -> tuple[object, ...] | None:
         """One row: per probe 1 if a row of its table (of ``collections``, if given)
-        matches, else 0; then the ``extra`` columns. ``None`` if FTS5 cannot parse a probe."""
+        matches, else 0; then the ``extra`` column (an expression and its arguments).
+        ``None`` if FTS5 cannot parse a probe."""
         if not probes:
             return ()
-        columns, args = [], []
+        columns: list[str] = []
+        args: list[object] = []
         for table, match in probes:
             expression = f"{_FTS_COLUMNS[table]} : ({match})"
             if collections is not None:
                 expression = f"{collection_filter(collections)} AND {expression}"
             columns.append(f"EXISTS (SELECT 1 FROM {table} WHERE {table} MATCH ?)")
             args.append(expression)
-        query = "SELECT " + ", ".join(columns + ([extra] if extra else []))
+        if extra is not None:
+            columns.append(extra[0])
+            args += extra[1]
+        query = "SELECT " + ", ".join(columns)
         try:
             rows = await self._db.execute_fetchall(query, args)
         except sqlite3.OperationalError as error:
@@ -992,10 +1001,13 @@ class Store:
 
     async def holds_only(self, collections: Sequence[str]) -> bool:
         """Whether every article of the library belongs to one of ``collections`` (true
-        of an empty library): then no result needs a collection filter. Two index
-        lookups; conservative: a library of several collections answers false."""
-        rows = await self._db.execute_fetchall(f"SELECT {_COLLECTION_BOUNDS}")
-        return _holds_only(tuple(rows[0]), collections)
+        of an empty library): then no result needs a collection filter. A few index
+        lookups (see :func:`_outside`)."""
+        if not collections:
+            return not await self._db.execute_fetchall("SELECT 1 FROM articles LIMIT 1")
+        expression, args = _outside(collections)
+        rows = await self._db.execute_fetchall(f"SELECT {expression}", args)
+        return not rows[0][0]
 
     async def in_collections(self, ids: Sequence[int], collections: Sequence[str]) -> set[int]:
         """Which of the passages ``ids`` belong to one of ``collections``."""

@@ -328,5 +328,14 @@ async def test_existence_probes_answer_together_per_collection(settings: Setting
         assert await store.matches_exist(probes, ["b"]) == [False, True, True, False]
         assert await store.matches_exist(probes, ["a", "b"]) == [True, True, True, False]
         assert await store.matches_exist(probes, []) == [False] * 4
+        assert await store.holds_only(["b", "a"]) and not await store.holds_only(["b"])
+        # a collection sorting between the asked ones is found as well
+        third = _article(2, "Quokka keepers counted the island's animals on Monday morning.")
+        assert (await library.ingest([third], collection="ab")).ingested
+        assert not await store.holds_only(["a", "b"])
+        quokka = [("passages_fts", '"quokka"')]
+        assert await store.matches_exist(quokka, ["a", "b"]) == [False]
+        assert await store.matches_exist(quokka, ["a", "ab", "b"]) == [True]
+        assert await store.holds_only(["a", "ab", "b"])
     finally:
         await library.close()
