@@ -168,7 +168,7 @@ async def _keyword(
 ) -> list[tuple[int, float]]:
     """The keyword half of :func:`hybrid_search` (it needs no query vector)."""
     started = time.perf_counter()
-    found = await keyword_search(store, content_words(question), collections, limit)
+    found = await keyword_search(store.searching, content_words(question), collections, limit)
     _note("keyword_search", started)
     return found
 

@@ -13,6 +13,7 @@ The schema is versioned with ``PRAGMA user_version``; ``_MIGRATIONS`` are applie
 from __future__ import annotations
 
 import asyncio
+import copy
 import errno
 import functools
 import hashlib
@@ -321,6 +322,11 @@ class Store:
         self.path = path
         self._write_lock = asyncio.Lock()
         """One write transaction at a time on the shared connection."""
+        self.searching: Store = self
+        """This store on a second, read-only connection (its own thread), for the keyword
+        search of a question: its queries then run beside the question's other reads
+        instead of queueing with them (WAL: it sees every committed write). Opened by
+        :meth:`open`; itself until then."""
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -336,6 +342,7 @@ class Store:
         except (OSError, sqlite3.Error) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise NewsbotError(f"Cannot open the database {path} ({reason}); {where}.") from error
+        store: Store | None = None
         try:
             connection.row_factory = sqlite3.Row
             await connection.create_function(
@@ -352,17 +359,37 @@ class Store:
                     pass
             store = cls(connection, path)
             await store._migrate()
+            await store._open_searching()
         except sqlite3.DatabaseError as error:
-            await connection.close()
+            await (store.close() if store is not None else connection.close())
             raise NewsbotError(
                 f"{path} is not a newsbot database ({error}); move it away or {where}."
             ) from error
         except BaseException:
-            await connection.close()
+            await (store.close() if store is not None else connection.close())
             raise
         return store
 
+    async def _open_searching(self) -> None:
+        connection = await aiosqlite.connect(
+            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30
+        )
+        try:
+            connection.row_factory = sqlite3.Row
+            async with connection.execute("PRAGMA cache_size = -32768"):
+                pass
+        except BaseException:
+            await connection.close()
+            raise
+        view = copy.copy(self)
+        view._db = connection
+        view.searching = view
+        self.searching = view
+
     async def close(self) -> None:
+        if self.searching is not self:
+            await self.searching._db.close()
+            self.searching = self
         await self._db.close()
 
     async def _migrate(self) -> None:

@@ -113,13 +113,15 @@ async def test_the_keyword_search_runs_while_the_question_is_embedded(
     library = await Library.open(settings, embedder=embedder)
     try:
         await library.ingest([HARBOR, ORCHARD], collection="global")
-        search = library.store.keyword_search
+        searching = library.store.searching  # the keyword search's own connection
+        assert searching is not library.store
+        search = searching.keyword_search
 
         async def noted(*args: object, **kwargs: object) -> list[tuple[int, float]]:
             embedder.keyword_started.set()
             return await search(*args, **kwargs)  # type: ignore[arg-type]
 
-        library.store.keyword_search = noted  # type: ignore[method-assign]
+        searching.keyword_search = noted  # type: ignore[method-assign]
         answer = await library.ask("What damaged the apple blossoms?", collections=["global"])
         assert embedder.overlapped == [True]
         assert answer.answered and answer.quotes[0].article_id == "orchard-frost"
