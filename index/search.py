@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import pairwise
+from typing import Any
 
 import numpy as np
 
@@ -176,7 +177,7 @@ async def _keyword(
 Hits = list[tuple[int, float]]
 
 
-def _drop(task: asyncio.Future[Hits] | None) -> None:
+def drop_task(task: asyncio.Future[Any] | None) -> None:
     """Cancel ``task``, or retrieve its failure (asyncio would log it as never retrieved:
     the question it was for failed already, or searches again)."""
     if task is None:
@@ -212,7 +213,7 @@ class SearchPrefetch:
     def start_dense(self, indexes: Mapping[str, VectorIndex], query_vector: np.ndarray) -> None:
         """Start the dense search for ``query_vector`` (pass the same array object on)."""
         store, _, collections, limit = self.key
-        _drop(self._dense)
+        drop_task(self._dense)
         self._dense_key = (indexes, query_vector)
         self._dense = asyncio.ensure_future(
             dense_search(store, indexes, query_vector, list(collections), limit)
@@ -232,18 +233,18 @@ class SearchPrefetch:
         keyword, dense, dense_key = self._keyword, self._dense, self._dense_key
         self._keyword = self._dense = self._dense_key = None
         if self.key != (store, question, tuple(collections), limit):
-            _drop(keyword)
-            _drop(dense)
+            drop_task(keyword)
+            drop_task(dense)
             return None, None
         if dense_key is None or dense_key[0] is not indexes or dense_key[1] is not query_vector:
-            _drop(dense)
+            drop_task(dense)
             dense = None
         return keyword, dense
 
     def cancel(self) -> None:
         """Drop the searches nothing took."""
-        _drop(self._keyword)
-        _drop(self._dense)
+        drop_task(self._keyword)
+        drop_task(self._dense)
         self._keyword = self._dense = self._dense_key = None
 
 

@@ -387,10 +387,12 @@ class Store:
         self.searching = view
 
     async def close(self) -> None:
-        if self.searching is not self:
-            await self.searching._db.close()
-            self.searching = self
-        await self._db.close()
+        searching, self.searching = self.searching, self
+        try:
+            if searching is not self:
+                await searching._db.close()
+        finally:
+            await self._db.close()
 
     async def _migrate(self) -> None:
         async with self._db.execute("PRAGMA user_version") as cursor:
@@ -923,21 +925,13 @@ class Store:
             expression = f"title : ({match})"
         return await self._bm25("titles_fts", expression, limit, newest)
 
-    async def keyword_exists(self, match: str, collections: Sequence[str]) -> bool:
-        """Whether any passage of ``collections`` matches ``match`` (as
-        :meth:`keyword_search` would find one), without scoring every match."""
-        return (await self.matches_exist([("passages_fts", match)], collections))[0]
-
-    async def title_exists(self, match: str, collections: Sequence[str]) -> bool:
-        """Whether any article title of ``collections`` matches ``match`` (as
-        :meth:`title_search` would find one), without scoring every match."""
-        return (await self.matches_exist([("titles_fts", match)], collections))[0]
-
     async def matches_exist(
         self, probes: Sequence[tuple[str, str]], collections: Sequence[str]
     ) -> list[bool]:
         """For each ``(table, match)`` probe (``passages_fts`` or ``titles_fts``), whether
-        a row of ``collections`` matches ``match``; each stops at the first match.
+        a row of ``collections`` matches ``match`` (as :meth:`keyword_search` or
+        :meth:`title_search` would find one), without scoring every match; each stops at
+        the first.
 
         One statement asks every probe without the collection filter, and whether the
         library holds other collections with it (the same snapshot): when nothing

@@ -156,9 +156,9 @@ async def test_title_search_filters_collections_after_matching_when_they_hold_mo
         assert {p.collection for p in (await store.passages(i for i, _ in small)).values()} == {
             "small"
         }
-        assert await store.title_exists('"elsewhere"', ["small"])
-        assert not await store.title_exists('"elsewhere"', ["big"])
-        assert not await store.keyword_exists('"quokka"', ["big"])
+        probes = [("titles_fts", '"elsewhere"'), ("passages_fts", '"quokka"')]
+        assert (await store.matches_exist(probes, ["small"]))[0]
+        assert await store.matches_exist(probes, ["big"]) == [False, False]
     finally:
         await library.close()
 

@@ -27,9 +27,10 @@ def test_time_words_are_not_a_topic() -> None:
 
 async def test_topic_words_found_in_the_collection(library: Library) -> None:
     await library.ingest([HARBOR, ORCHARD], collection="global")
-    known = await candidates.words_known(library.store, ["ferries", "syrup"], ["global"])
+    store = library.store
+    _, known = await candidates.known_shares(store, (), ["ferries", "syrup"], ["global"])
     assert known == 0.5
-    assert await candidates.words_known(library.store, [], ["global"]) == 1.0
+    assert await candidates.known_shares(store, (), [], ["global"]) == (1.0, 1.0)
 
 
 async def test_what_someone_said_about_something_else_has_no_topic_share(

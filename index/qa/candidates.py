@@ -32,6 +32,7 @@ from index.search import (
     Candidate,
     SearchPrefetch,
     content_words,
+    drop_task,
     hybrid_search,
     pair_coverage,
     word_coverage,
@@ -87,13 +88,14 @@ async def person_statements(
         if topic:  # passages naming the person in articles about the topic (title or text)
             hits = await keyword_search(store, topic, collections, 100, required=keys) + hits
         mentioning = await store.passages(passage_id for passage_id, _ in hits)
+        asked = set(collections)  # (as general_candidates keeps them: a second guard)
         article_pks = list(
             dict.fromkeys(
                 article_pks
                 + [
                     p.article_pk
                     for p in mentioning.values()
-                    if answering.mentions_name(p.text, names)
+                    if p.collection in asked and answering.mentions_name(p.text, names)
                 ]
             )
         )
@@ -283,8 +285,9 @@ def prefetch_search(
 
 
 async def general_candidates(scope: Scope, question: str) -> GeneralCandidates:
-    """Hybrid-search candidates with dense cosine, word and pair coverage filled in; with
-    a time frame, more are gathered, then those published outside it are left out."""
+    """Hybrid-search candidates of the asked collections (and articles) with dense cosine,
+    word and pair coverage filled in, with their articles' attributions; with a time
+    frame, more are gathered, then those published outside it are left out."""
     store, published_window = scope.store, scope.published_window
     candidates = await hybrid_search(
         store,
@@ -336,10 +339,7 @@ class _Reads:
     def cancel(self) -> None:
         """Cancel what is still running; a failure nothing awaited is marked seen."""
         for task in (self.passages, self.vectors, self.attributions):
-            if not task.done():
-                task.cancel()
-            elif not task.cancelled():
-                task.exception()
+            drop_task(task)
 
 
 def _kept(
@@ -391,28 +391,18 @@ MAX_ENTITY_LOOKUPS = 4
 """At most this many of the question's names are looked up in the collection."""
 
 
-async def entities_known(
-    store: Store, entities: Sequence[str], collections: Sequence[str]
-) -> float:
-    """Share of the question's named entities that occur in any article of ``collections``
-    (1.0 when it names none): a question about something no article mentions is not
-    answered from them. A nationality counts as found where its country is, and the
-    other way round ("the French president" / "France's president")."""
-    return (await known_shares(store, entities, (), collections))[0]
-
-
-async def words_known(store: Store, words: Sequence[str], collections: Sequence[str]) -> float:
-    """Share of ``words`` (the question's topic words, ``QuestionFacts.topic``) that occur
-    in any passage of ``collections`` (1.0 for none): "How many grandchildren does Pence
-    have?" asks about something no article mentions, however often Pence is named."""
-    return (await known_shares(store, (), words, collections))[1]
-
-
 async def known_shares(
     store: Store, entities: Sequence[str], words: Sequence[str], collections: Sequence[str]
 ) -> tuple[float, float]:
-    """``(entities_known, words_known)`` (see those), looked up together: one statement
-    for every name and word (two when the library holds other collections too)."""
+    """``(entities_known, words_known)``: the share of ``entities`` (the question's names,
+    at most :data:`MAX_ENTITY_LOOKUPS`) that occur in any passage or title of
+    ``collections``, and the share of ``words`` (its topic words,
+    ``QuestionFacts.topic``) that occur in any passage; 1.0 for none. A question about
+    something no article mentions is not answered from them ("How many grandchildren does
+    Pence have?" however often Pence is named). A nationality counts as found where its
+    country is, and the other way round ("the French president" / "France's president").
+    One statement for every name and word (two when the library holds other collections
+    too)."""
     entities = list(entities)[:MAX_ENTITY_LOOKUPS]
     words = [w for w in [w.replace('"', "") for w in words][:MAX_ENTITY_LOOKUPS] if w]
     probes: list[tuple[str, str]] = []

@@ -15,7 +15,7 @@ from index.models import Answer
 from index.qa import abstention, candidates, features, model, pool, ranking
 from index.qa.routing import Route, route
 from index.qa.scope import Scope
-from index.search import Candidate, SearchPrefetch
+from index.search import Candidate, SearchPrefetch, drop_task
 from index.store import Store, StoredAttribution
 from index.timeframe import TimeFilter
 from index.vectors import VectorIndex
@@ -148,10 +148,7 @@ async def rank_general(
         ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
         known, topic = await known_shares
     finally:
-        if not known_shares.done():
-            known_shares.cancel()
-        elif not known_shares.cancelled():
-            known_shares.exception()  # seen, if the question failed before it was awaited
+        drop_task(known_shares)  # (a failure is seen, if the question failed before it)
     said = pool.said(person) if person else None
     said_topic = pool.said_topic(person) if person else 1.0
     chance = abstention.answer_probability(
