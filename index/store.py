@@ -371,9 +371,15 @@ class Store:
         return store
 
     async def _open_searching(self) -> None:
-        connection = await aiosqlite.connect(
-            f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30
-        )
+        try:
+            connection = await aiosqlite.connect(
+                f"{self.path.resolve().as_uri()}?mode=ro", uri=True, timeout=30
+            )
+        except (OSError, sqlite3.Error) as error:
+            raise NewsbotError(
+                f"Cannot open the database {self.path} a second time, read-only, for "
+                f"keyword searches ({error})."
+            ) from error
         try:
             connection.row_factory = sqlite3.Row
             async with connection.execute("PRAGMA cache_size = -32768"):
