@@ -29,7 +29,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from index.store import FTS_TOKENIZER, Store
 
@@ -229,22 +229,35 @@ def _title_words(words: Sequence[str], counts: dict[str, int]) -> list[str]:
 
 
 async def _title_search(
-    store: Store, match: str, collections: Sequence[str]
+    store: Store, match: str, collections: Sequence[str], filter_after: bool, whole: bool
 ) -> list[tuple[int, float]]:
     """The best ``TITLE_ARTICLES * 4`` titles among the newest ``TITLE_BUDGET`` matching
-    ones, the collection filtered inside FTS5 or after, as for passages."""
+    ones, the collection filtered inside FTS5 or after (``filter_after``; not at all when
+    the asked collections are the ``whole`` library), as for passages."""
     wanted = TITLE_ARTICLES * 4
     # (a library of fewer articles cannot exceed the budget: no bound query)
     newest = TITLE_BUDGET if await _counts.articles(store) > TITLE_BUDGET else None
-    if await _counts.collection_share(store, collections) < FILTER_BELOW:
+    if not filter_after:
         return await store.title_search(match, collections, wanted, newest=newest)
     found = await store.title_search(
         match, collections, 2 * wanted, newest=newest, filter_collections=False
     )
-    if await store.holds_only(collections):
-        return found[:wanted]
-    kept = await store.articles_in_collections([pk for pk, _ in found], collections)
-    return [hit for hit in found if hit[0] in kept][:wanted]
+    return await _asked_hits(found, wanted, whole, store.articles_in_collections, collections)
+
+
+async def _asked_hits(
+    hits: list[tuple[int, float]],
+    limit: int,
+    whole: bool,
+    owned: Callable[[Sequence[int], Sequence[str]], Awaitable[set[int]]],
+    collections: Sequence[str],
+) -> list[tuple[int, float]]:
+    """The first ``limit`` of unfiltered ``hits`` that ``owned`` finds in ``collections``
+    (all of them when the asked collections are the ``whole`` library)."""
+    if whole:
+        return hits[:limit]
+    kept = await owned([i for i, _ in hits], collections)
+    return [hit for hit in hits if hit[0] in kept][:limit]
 
 
 async def keyword_search(
@@ -276,21 +289,23 @@ async def keyword_search(
         text_match = quoted(must or terms)
         matches = must_matches if must else term_matches
     newest = POSTINGS_BUDGET if matches > POSTINGS_BUDGET else None
-    if await _counts.collection_share(store, collections) < FILTER_BELOW:
+    # the collections hold most passages: filter after matching (cheaper), and not at all
+    # when they are the whole library (checked once for passages and titles)
+    filter_after = await _counts.collection_share(store, collections) >= FILTER_BELOW
+    whole = filter_after and await store.holds_only(collections)
+    if not filter_after:
         scores = dict(await store.keyword_search(text_match, collections, limit, newest=newest))
-    else:  # the collections hold most passages: filter after matching (cheaper)
+    else:
         found = await store.keyword_search(
             text_match, collections, 2 * limit, filter_collections=False, newest=newest
         )
-        if await store.holds_only(collections):  # the asked collections are the library
-            scores = dict(found[:limit])
-        else:
-            kept = await store.in_collections([i for i, _ in found], collections)
-            scores = dict([hit for hit in found if hit[0] in kept][:limit])
+        scores = dict(await _asked_hits(found, limit, whole, store.in_collections, collections))
     counts = dict(await _counted(store, words))
     title_words = _title_words(words, counts)
     if title_words:  # titles are few (one row per article): every content word counts
-        titles = dict(await _title_search(store, quoted(title_words), collections))
+        titles = dict(
+            await _title_search(store, quoted(title_words), collections, filter_after, whole)
+        )
         spans = await store.passage_spans(list(titles)[:TITLE_ARTICLES])
         title_only = quoted(must or terms or title_words)
         # passages of well-titled articles, scored on text (the titles' collections are

@@ -118,7 +118,6 @@ class GeneralRanking:
 
     facts: features.QuestionFacts
     found: candidates.GeneralCandidates
-    attributions: list[StoredAttribution]
     ranked: list[Candidate]
     rows: list[list[float]]
     logits: list[float]
@@ -126,6 +125,11 @@ class GeneralRanking:
     probability: float
     topic_known: float = 1.0
     said_topic: float = 1.0
+
+    @property
+    def attributions(self) -> list[StoredAttribution]:
+        """Every attribution of the candidates' articles."""
+        return self.found.attributions
 
 
 async def rank_general(
@@ -143,8 +147,7 @@ async def rank_general(
     )
     try:
         found = await candidates.general_candidates(scope, question)
-        attributions = found.attributions
-        rows = ranking.general_rows(facts, found, attributions)
+        rows = ranking.general_rows(facts, found, found.attributions)
         ranked, rows, logits = ranking.rank_general(found, rows, qa_model)
         known, topic = await known_shares
     finally:
@@ -154,9 +157,7 @@ async def rank_general(
     chance = abstention.answer_probability(
         qa_model, facts, logits, rows, known, said, topic, said_topic
     )
-    return GeneralRanking(
-        facts, found, attributions, ranked, rows, logits, known, chance, topic, said_topic
-    )
+    return GeneralRanking(facts, found, ranked, rows, logits, known, chance, topic, said_topic)
 
 
 Recorder = Callable[[str, float], None]
